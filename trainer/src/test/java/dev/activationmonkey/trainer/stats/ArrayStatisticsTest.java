@@ -1,0 +1,235 @@
+package dev.activationmonkey.trainer.stats;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The listener's statistics against an independent computation: plain Java over a copy of the values,
+ * written from the definitions in the snapshot schema, not from the ND4J code under test.
+ */
+class ArrayStatisticsTest {
+  private static final StatsOptions ALL = new StatsOptions(10, true, 2, 1000, 1e-3);
+
+  /** Plain-Java reference over the finite values, straight from the definitions. */
+  record Reference(long count, double mean, double std, double min, double max, double meanAbs, double l2,
+      double zeroFraction, double nearZeroFraction, long nan, long posInf, long negInf, long[] histogram) {
+
+    static Reference of(float[] values, double threshold, int bins) {
+      long nan = 0;
+      long posInf = 0;
+      long negInf = 0;
+      double sum = 0;
+      double sumAbs = 0;
+      double sumSquares = 0;
+      double min = Double.POSITIVE_INFINITY;
+      double max = Double.NEGATIVE_INFINITY;
+      long zeros = 0;
+      long nearZeros = 0;
+      long n = 0;
+      for (float value : values) {
+        if (Float.isNaN(value)) {
+          nan++;
+        } else if (value == Float.POSITIVE_INFINITY) {
+          posInf++;
+        } else if (value == Float.NEGATIVE_INFINITY) {
+          negInf++;
+        } else {
+          n++;
+          sum += value;
+          sumAbs += Math.abs(value);
+          sumSquares += (double) value * value;
+          min = Math.min(min, value);
+          max = Math.max(max, value);
+          if (value == 0) {
+            zeros++;
+          }
+          if (Math.abs(value) <= threshold) {
+            nearZeros++;
+          }
+        }
+      }
+      double mean = sum / n;
+      double squaredDeviations = 0;
+      for (float value : values) {
+        if (Float.isFinite(value)) {
+          squaredDeviations += (value - mean) * (value - mean);
+        }
+      }
+      long[] histogram = new long[bins];
+      for (float value : values) {
+        if (Float.isFinite(value)) {
+          int bin = max == min ? 0 : (int) Math.floor((value - min) / (max - min) * bins);
+          histogram[Math.min(bin, bins - 1)]++;
+        }
+      }
+      return new Reference(values.length, mean, Math.sqrt(squaredDeviations / n), min, max, sumAbs / n,
+          Math.sqrt(sumSquares), (double) zeros / values.length, (double) nearZeros / values.length, nan, posInf,
+          negInf, histogram);
+    }
+  }
+
+  private static void assertMatches(Reference expected, ArrayStats actual) {
+    double tolerance = 1e-4;
+    assertEquals(expected.count(), actual.count(), "count");
+    assertEquals(expected.mean(), actual.mean(), tolerance * Math.max(1, Math.abs(expected.mean())), "mean");
+    assertEquals(expected.std(), actual.std(), tolerance * Math.max(1, expected.std()), "std");
+    assertEquals(expected.min(), actual.min(), 1e-6, "min");
+    assertEquals(expected.max(), actual.max(), 1e-6, "max");
+    assertEquals(expected.meanAbs(), actual.meanAbs(), tolerance * Math.max(1, expected.meanAbs()), "meanAbs");
+    assertEquals(expected.l2(), actual.l2Norm(), tolerance * Math.max(1, expected.l2()), "l2");
+    assertEquals(expected.zeroFraction(), actual.zeroFraction(), 1e-12, "zeroFraction");
+    assertEquals(expected.nearZeroFraction(), actual.nearZeroFraction(), 1e-12, "nearZeroFraction");
+    assertEquals(expected.nan(), actual.nanCount(), "nan");
+    assertEquals(expected.posInf(), actual.posInfCount(), "+inf");
+    assertEquals(expected.negInf(), actual.negInfCount(), "-inf");
+  }
+
+  @Test
+  void randomDenseActivationsMatchPlainJava() {
+    Random random = new Random(7);
+    int rows = 16;
+    int cols = 12;
+    float[] values = new float[rows * cols];
+    for (int i = 0; i < values.length; i++) {
+      // ReLU-like: a third exact zeros, some tiny values, the rest spread out.
+      double u = random.nextDouble();
+      values[i] = u < 0.33 ? 0f : u < 0.4 ? (float) (random.nextGaussian() * 1e-4) : (float) (random.nextGaussian() * 3 + 1);
+    }
+    INDArray array = Nd4j.createFromArray(values).reshape(rows, cols);
+    ArrayStats stats = ArrayStatistics.compute(array, ALL, null, true);
+    Reference expected = Reference.of(values, 1e-3, 10);
+    assertMatches(expected, stats);
+    assertArrayEquals(expected.histogram(), stats.histogramCounts(), "histogram counts");
+    assertEquals(11, stats.histogramEdges().length);
+    assertEquals(expected.min(), stats.histogramEdges()[0], 1e-6);
+    assertEquals(expected.max(), stats.histogramEdges()[10], 1e-6);
+
+    // Per neuron: share of examples with activation > 0, and the mean over the batch.
+    float[] firing = new float[cols];
+    float[] means = new float[cols];
+    for (int c = 0; c < cols; c++) {
+      int positive = 0;
+      double sum = 0;
+      for (int r = 0; r < rows; r++) {
+        float v = values[r * cols + c];
+        positive += v > 0 ? 1 : 0;
+        sum += v;
+      }
+      firing[c] = (float) positive / rows;
+      means[c] = (float) (sum / rows);
+    }
+    assertEquals(rows, stats.examples());
+    assertTrue(!stats.perChannel());
+    assertArrayEquals(firing, stats.firingRate(), 1e-6f);
+    assertArrayEquals(means, stats.meanActivation(), 1e-4f);
+
+    // Sample: the first two examples, row-major.
+    assertArrayEquals(new int[] {2, cols}, stats.sampleShape());
+    float[] firstTwo = new float[2 * cols];
+    System.arraycopy(values, 0, firstTwo, 0, firstTwo.length);
+    assertArrayEquals(firstTwo, stats.sampleValues());
+  }
+
+  @Test
+  void nanAndInfinitiesAreCountedAndLeftOutOfTheMoments() {
+    float[] values = {1f, Float.NaN, -2f, Float.POSITIVE_INFINITY, 0f, 3.5f, Float.NEGATIVE_INFINITY,
+        Float.NEGATIVE_INFINITY, Float.NaN, 0.0005f};
+    ArrayStats stats = ArrayStatistics.compute(Nd4j.createFromArray(values).reshape(2, 5), ALL, null, false);
+    Reference expected = Reference.of(values, 1e-3, 10);
+    assertEquals(2, expected.nan());
+    assertMatches(expected, stats);
+    assertArrayEquals(expected.histogram(), stats.histogramCounts());
+    assertNull(stats.firingRate(), "no neuron vectors for a non-activation array");
+  }
+
+  @Test
+  void allZeroLayer() {
+    float[] values = new float[8 * 4];
+    ArrayStats stats = ArrayStatistics.compute(Nd4j.createFromArray(values).reshape(8, 4), ALL, null, true);
+    Reference expected = Reference.of(values, 1e-3, 10);
+    assertMatches(expected, stats);
+    assertEquals(1.0, stats.zeroFraction());
+    assertArrayEquals(new float[4], stats.firingRate(), "a dead layer fires never");
+    assertEquals(values.length, java.util.Arrays.stream(stats.histogramCounts()).sum());
+  }
+
+  @Test
+  void singleElement() {
+    float[] values = {-0.75f};
+    ArrayStats stats = ArrayStatistics.compute(Nd4j.createFromArray(values).reshape(1, 1), ALL, null, true);
+    assertMatches(Reference.of(values, 1e-3, 10), stats);
+    assertEquals(0.0, stats.std());
+    assertArrayEquals(new float[] {0f}, stats.firingRate());
+    assertArrayEquals(new float[] {-0.75f}, stats.meanActivation());
+  }
+
+  @Test
+  void onlyNonFiniteValues() {
+    float[] values = {Float.NaN, Float.POSITIVE_INFINITY};
+    ArrayStats stats = ArrayStatistics.compute(Nd4j.createFromArray(values), ALL, null, false);
+    assertEquals(1, stats.nanCount());
+    assertEquals(1, stats.posInfCount());
+    assertTrue(Double.isNaN(stats.mean()));
+  }
+
+  @Test
+  void convolutionActivationsArePerChannel() {
+    Random random = new Random(3);
+    int batch = 3;
+    int channels = 4;
+    int spatial = 5 * 5;
+    float[] values = new float[batch * channels * spatial];
+    for (int i = 0; i < values.length; i++) {
+      values[i] = (float) random.nextGaussian();
+    }
+    ArrayStats stats = ArrayStatistics.compute(
+        Nd4j.createFromArray(values).reshape(batch, channels, 5, 5), ALL, null, true);
+    assertTrue(stats.perChannel());
+    float[] firing = new float[channels];
+    for (int b = 0; b < batch; b++) {
+      for (int c = 0; c < channels; c++) {
+        for (int s = 0; s < spatial; s++) {
+          firing[c] += values[(b * channels + c) * spatial + s] > 0 ? 1 : 0;
+        }
+      }
+    }
+    for (int c = 0; c < channels; c++) {
+      firing[c] /= batch * spatial;
+    }
+    assertArrayEquals(firing, stats.firingRate(), 1e-6f);
+    assertMatches(Reference.of(values, 1e-3, 10), stats);
+    // One example of 100 values fits a cap of 1000 ten times; k = 2 examples are sampled.
+    assertArrayEquals(new int[] {2, channels, 5, 5}, stats.sampleShape());
+  }
+
+  @Test
+  void saturatedFractionOfSigmoidAndTanh() {
+    float[] sigmoid = {0.01f, 0.5f, 0.97f, 0.3f, 0.04f, 0.951f};
+    ArrayStats s = ArrayStatistics.compute(Nd4j.createFromArray(sigmoid).reshape(2, 3), ALL, Saturation.UNIT, true);
+    long expected = 0;
+    for (float v : sigmoid) {
+      expected += (v <= 0.05 || v >= 0.95) ? 1 : 0;
+    }
+    assertEquals((double) expected / sigmoid.length, s.saturatedFraction(), 1e-12);
+
+    float[] tanh = {-0.99f, 0.2f, 0.95f, -0.5f};
+    ArrayStats t = ArrayStatistics.compute(Nd4j.createFromArray(tanh).reshape(2, 2), ALL, Saturation.SYMMETRIC, true);
+    assertEquals(2.0 / 4, t.saturatedFraction(), 1e-12);
+  }
+
+  @Test
+  void sampleIsCappedByMaxValues() {
+    INDArray array = Nd4j.rand(10, 30);
+    ArrayStats stats = ArrayStatistics.compute(array, new StatsOptions(0, false, 8, 100, 0), null, true);
+    assertArrayEquals(new int[] {3, 30}, stats.sampleShape(), "100 values hold 3 examples of 30");
+    assertNull(stats.histogramCounts());
+    assertNull(stats.firingRate());
+  }
+}
