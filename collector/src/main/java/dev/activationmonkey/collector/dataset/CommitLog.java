@@ -1,0 +1,222 @@
+package dev.activationmonkey.collector.dataset;
+
+import static java.util.Objects.requireNonNull;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.UUID;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The exactly-once protocol between the collector and the dataset; the dataset is the source of
+ * truth, Kafka's committed offsets only a hint.
+ *
+ * <p>Per topic-partition, state lives under {@code <root>/_collector/<topic>+<partition>/} (readers
+ * skip directories starting with {@code _}): temp directories of batches being written, and commit
+ * manifests {@code commit-<firstOffset>}. A commit:
+ *
+ * <ol>
+ *   <li>the batch's Parquet files are complete (closed, synced) in its temp directory;
+ *   <li>the manifest is written aside and published under {@code commit-<firstOffset>} only if no
+ *       such name exists. This is the commit point, and the fence: a stale owner whose batch starts
+ *       where another owner already committed finds the name taken ({@link FencedException});
+ *   <li>each file is renamed to its final name (a single atomic rename, so a reader sees a file
+ *       whole or not at all);
+ *   <li>manifests beyond the newest {@value #KEPT_MANIFESTS} and the temp directory are deleted.
+ * </ol>
+ *
+ * <p>Recovery (on partition assignment) finishes every manifest's moves (roll forward: a crash
+ * between 2 and 3 loses nothing), deletes leftovers of uncommitted batches, and resumes at the newest
+ * manifest's last offset + 1. Without a manifest (the state directory was removed) it falls back to
+ * the offset ranges in the data files' names.
+ */
+public final class CommitLog {
+  private static final Logger log = LoggerFactory.getLogger(CommitLog.class);
+
+  /** Old manifests kept, so that a stale owner many batches behind still finds its range taken. */
+  static final int KEPT_MANIFESTS = 256;
+
+  static final String STATE_DIR = "_collector";
+  private static final String MANIFEST_PREFIX = "commit-";
+  private static final String TEMP_PREFIX = "tmp-";
+
+  private final Storage storage;
+
+  public CommitLog(Storage storage) {
+    this.storage = requireNonNull(storage, "storage is null");
+  }
+
+  public Storage storage() {
+    return storage;
+  }
+
+  /** What recovery found and did for one topic-partition. */
+  public record Recovery(OptionalLong resumeOffset, int rolledForward, int leftoversDeleted) {}
+
+  /** A fresh temp directory for a batch starting at {@code firstOffset}, unique to this writer. */
+  public Path newTempDir(String topic, int partition, long firstOffset) {
+    return new Path(stateDir(topic, partition), TEMP_PREFIX + firstOffset + "-" + UUID.randomUUID());
+  }
+
+  public Path stateDir(String topic, int partition) {
+    return new Path(new Path(storage.root(), STATE_DIR), topic + "+" + partition);
+  }
+
+  /** The path relative to the dataset root, as written in manifests. */
+  public String relative(Path path) {
+    String root = storage.root().toUri().getPath();
+    String p = path.toUri().getPath();
+    if (!p.startsWith(root + "/")) {
+      throw new IllegalArgumentException(path + " is not under the dataset root " + storage.root());
+    }
+    return p.substring(root.length() + 1);
+  }
+
+  private Path absolute(String relative) {
+    return new Path(storage.root(), relative);
+  }
+
+  /**
+   * Makes a batch visible (see the class comment).
+   *
+   * @throws FencedException if another writer committed a batch starting at the same offset; nothing of
+   *     this batch became visible and its temp directory was deleted
+   */
+  public void commit(String topic, int partition, CommitManifest manifest, Path tempDir)
+      throws IOException, FencedException {
+    Path dir = stateDir(topic, partition);
+    Path pending = new Path(dir, "_pending-" + UUID.randomUUID());
+    storage.write(pending, manifest.serialize());
+    Path published = manifestPath(topic, partition, manifest.firstOffset());
+    if (!storage.publishExclusive(pending, published)) {
+      if (tempDir != null) {
+        storage.delete(tempDir, true);
+      }
+      throw new FencedException("offsets " + manifest.firstOffset() + ".." + manifest.lastOffset() + " of " + topic + "-"
+          + partition + " were already committed by another collector; dropping this batch");
+    }
+    rollForward(manifest, true);
+    if (tempDir != null) {
+      storage.delete(tempDir, true);
+    }
+    pruneManifests(dir);
+  }
+
+  /** Recovers one topic-partition (see the class comment). */
+  public Recovery recover(String topic, int partition) throws IOException {
+    Path dir = stateDir(topic, partition);
+    List<Long> firsts = new ArrayList<>();
+    List<Path> others = new ArrayList<>();
+    for (FileStatus entry : storage.list(dir)) {
+      String name = entry.getPath().getName();
+      if (name.startsWith(MANIFEST_PREFIX)) {
+        firsts.add(Long.parseLong(name.substring(MANIFEST_PREFIX.length())));
+      } else {
+        others.add(entry.getPath());
+      }
+    }
+    firsts.sort(Comparator.naturalOrder());
+    int rolled = 0;
+    CommitManifest newest = null;
+    // Only the newest manifests can have unfinished moves: a commit prunes after its own moves.
+    for (int i = Math.max(0, firsts.size() - 2); i < firsts.size(); i++) {
+      Path path = manifestPath(topic, partition, firsts.get(i));
+      CommitManifest manifest;
+      try {
+        manifest = CommitManifest.parse(storage.read(path));
+      } catch (IllegalArgumentException e) {
+        // Published manifests are complete by construction (written aside, then linked); a broken one
+        // means outside damage. Refuse to guess where to resume.
+        throw new IOException("damaged commit manifest " + path + ": " + e.getMessage()
+            + ". Inspect it; delete it only if its offset range's files are all present.", e);
+      }
+      rolled += rollForward(manifest, false);
+      newest = manifest;
+    }
+    // Only now, after the moves out of them: temp directories of batches never committed, manifests never published.
+    for (Path other : others) {
+      storage.delete(other, true);
+    }
+    int leftovers = others.size();
+    if (newest != null) {
+      pruneManifests(dir);
+      return new Recovery(OptionalLong.of(newest.lastOffset() + 1), rolled, leftovers);
+    }
+    return new Recovery(scanDataFiles(topic, partition), 0, leftovers);
+  }
+
+  /** Resume point from data file names, for a dataset whose state directory is gone. */
+  private OptionalLong scanDataFiles(String topic, int partition) throws IOException {
+    long last = -1;
+    for (Path file : storage.listFilesRecursively(storage.root())) {
+      var name = DataFileName.parse(file.getName());
+      if (name.isPresent() && name.get().topic().equals(topic) && name.get().partition() == partition) {
+        last = Math.max(last, name.get().lastOffset());
+      }
+    }
+    return last < 0 ? OptionalLong.empty() : OptionalLong.of(last + 1);
+  }
+
+  /** Data files this log's manifests already committed, by target; for tests and tools. */
+  public Map<String, CommitManifest> manifests(String topic, int partition) throws IOException {
+    Map<String, CommitManifest> result = new HashMap<>();
+    for (FileStatus entry : storage.list(stateDir(topic, partition))) {
+      if (entry.getPath().getName().startsWith(MANIFEST_PREFIX)) {
+        result.put(entry.getPath().getName(), CommitManifest.parse(storage.read(entry.getPath())));
+      }
+    }
+    return result;
+  }
+
+  /**
+   * Finishes a manifest's moves. A file missing under both names is an error for a commit in progress
+   * (our own files); in recovery it is reported but does not stop the collector, since users may
+   * delete old data on purpose.
+   */
+  private int rollForward(CommitManifest manifest, boolean strict) throws IOException {
+    int moved = 0;
+    for (CommitManifest.Move move : manifest.moves()) {
+      Path temp = absolute(move.temp());
+      Path target = absolute(move.target());
+      if (storage.rename(temp, target)) {
+        moved++;
+      } else if (!storage.exists(target)) {
+        String message = "committed file missing: neither " + temp + " nor " + target + " exists";
+        if (strict) {
+          throw new IOException(message);
+        }
+        log.warn("{} (deleted by hand?)", message);
+      }
+    }
+    return moved;
+  }
+
+  private void pruneManifests(Path dir) throws IOException {
+    List<Path> manifests = new ArrayList<>();
+    for (FileStatus entry : storage.list(dir)) {
+      if (entry.getPath().getName().startsWith(MANIFEST_PREFIX)) {
+        manifests.add(entry.getPath());
+      }
+    }
+    if (manifests.size() <= KEPT_MANIFESTS) {
+      return;
+    }
+    manifests.sort(Comparator.comparing(Path::getName));
+    for (Path old : manifests.subList(0, manifests.size() - KEPT_MANIFESTS)) {
+      storage.delete(old, false);
+      log.debug("pruned {}", old);
+    }
+  }
+
+  private Path manifestPath(String topic, int partition, long firstOffset) {
+    return new Path(stateDir(topic, partition), MANIFEST_PREFIX + String.format("%020d", firstOffset));
+  }
+}

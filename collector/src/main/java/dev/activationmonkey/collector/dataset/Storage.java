@@ -1,0 +1,252 @@
+package dev.activationmonkey.collector.dataset;
+
+import static java.util.Objects.requireNonNull;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocalFileSystem;
+import org.apache.hadoop.fs.LocatedFileStatus;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RemoteIterator;
+import org.apache.parquet.io.OutputFile;
+import org.apache.parquet.io.PositionOutputStream;
+
+/**
+ * The dataset's file system, through Hadoop's {@link FileSystem} so that {@code hdfs://} and
+ * {@code s3a://} roots work as well as local paths. The few operations the commit protocol needs are
+ * here, with their atomicity spelled out.
+ */
+public final class Storage {
+  private final FileSystem fs;
+  private final Path root;
+  private final boolean local;
+
+  private Storage(FileSystem fs, Path root, boolean local) {
+    this.fs = fs;
+    this.root = root;
+    this.local = local;
+  }
+
+  /**
+   * Opens the file system of a dataset root: a URI ({@code hdfs://nn/path}, {@code s3a://bucket/p},
+   * {@code file:///p}) or a plain local path.
+   *
+   * @param hadoopConf extra Hadoop settings (for example {@code fs.s3a.endpoint})
+   */
+  public static Storage open(String rootUri, Map<String, String> hadoopConf) throws IOException {
+    requireNonNull(rootUri, "rootUri is null");
+    URI uri = URI.create(rootUri.contains("://") ? rootUri : Paths.get(rootUri).toAbsolutePath().normalize().toUri().toString());
+    Configuration conf = new Configuration();
+    hadoopConf.forEach(conf::set);
+    FileSystem fs = FileSystem.get(uri, conf);
+    boolean local = false;
+    if (fs instanceof LocalFileSystem checksummed) {
+      // The raw local file system: no .crc side files next to every Parquet file, and hsync is a real fsync.
+      fs = checksummed.getRawFileSystem();
+      local = true;
+    }
+    String text = uri.toString();
+    Path root = fs.makeQualified(new Path(text.length() > 1 && text.endsWith("/") ? text.substring(0, text.length() - 1) : text));
+    fs.mkdirs(root);
+    return new Storage(fs, root, local);
+  }
+
+  public Path root() {
+    return root;
+  }
+
+  public FileSystem fileSystem() {
+    return fs;
+  }
+
+  /** A Parquet output file that is fsync'ed (hsync) when closed, so a renamed file is durable. */
+  public OutputFile outputFile(Path path) {
+    return new SyncingOutputFile(path);
+  }
+
+  /** Writes a small file and syncs it. */
+  public void write(Path path, byte[] bytes) throws IOException {
+    try (FSDataOutputStream out = fs.create(path, true)) {
+      out.write(bytes);
+      out.hsync();
+    }
+  }
+
+  public byte[] read(Path path) throws IOException {
+    try (InputStream in = fs.open(path)) {
+      return in.readAllBytes();
+    }
+  }
+
+  public boolean exists(Path path) throws IOException {
+    return fs.exists(path);
+  }
+
+  /** The entries of a directory; empty if it does not exist. */
+  public List<FileStatus> list(Path dir) throws IOException {
+    try {
+      return List.of(fs.listStatus(dir));
+    } catch (java.io.FileNotFoundException e) {
+      return List.of();
+    }
+  }
+
+  /** Every file under a directory, recursively, skipping hidden entries ({@code _x}, {@code .x}). */
+  public List<Path> listFilesRecursively(Path dir) throws IOException {
+    List<Path> files = new ArrayList<>();
+    if (!fs.exists(dir)) {
+      return files;
+    }
+    RemoteIterator<LocatedFileStatus> it = fs.listFiles(dir, true);
+    while (it.hasNext()) {
+      Path p = it.next().getPath();
+      if (!isHidden(dir, p)) {
+        files.add(p);
+      }
+    }
+    return files;
+  }
+
+  private static boolean isHidden(Path base, Path p) {
+    for (Path q = p; q != null && !q.equals(base); q = q.getParent()) {
+      String name = q.getName();
+      if (name.startsWith("_") || name.startsWith(".")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Renames, creating the target's parent directory first; false if the source does not exist. */
+  public boolean rename(Path source, Path target) throws IOException {
+    if (local) {
+      // Hadoop's local rename falls back to copy-and-delete, which is not atomic: use rename(2) itself.
+      java.nio.file.Path dst = Paths.get(target.toUri());
+      Files.createDirectories(dst.getParent());
+      try {
+        Files.move(Paths.get(source.toUri()), dst, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        return true;
+      } catch (java.nio.file.NoSuchFileException e) {
+        return false;
+      }
+    }
+    fs.mkdirs(target.getParent());
+    try {
+      return fs.rename(source, target);
+    } catch (java.io.FileNotFoundException e) {
+      return false;
+    }
+  }
+
+  /**
+   * Moves {@code source} to {@code target} only if {@code target} does not exist, atomically: of two
+   * processes publishing the same target, exactly one succeeds. Local file systems use a hard link
+   * (link(2) fails if the name exists); HDFS's rename already refuses to replace. Object stores have
+   * no such primitive: there the check and the rename are two steps (run one collector group per
+   * dataset there).
+   *
+   * @return false if the target existed
+   */
+  public boolean publishExclusive(Path source, Path target) throws IOException {
+    if (local) {
+      java.nio.file.Path src = Paths.get(source.toUri());
+      java.nio.file.Path dst = Paths.get(target.toUri());
+      try {
+        Files.createLink(dst, src);
+      } catch (FileAlreadyExistsException e) {
+        Files.deleteIfExists(src);
+        return false;
+      }
+      Files.delete(src);
+      return true;
+    }
+    if (fs.exists(target)) {
+      fs.delete(source, false);
+      return false;
+    }
+    boolean renamed = fs.rename(source, target);
+    if (!renamed) {
+      fs.delete(source, false);
+    }
+    return renamed;
+  }
+
+  public void delete(Path path, boolean recursive) throws IOException {
+    fs.delete(path, recursive);
+  }
+
+  private final class SyncingOutputFile implements OutputFile {
+    private final Path path;
+
+    SyncingOutputFile(Path path) {
+      this.path = path;
+    }
+
+    @Override
+    public PositionOutputStream create(long blockSizeHint) throws IOException {
+      return wrap(fs.create(path, false));
+    }
+
+    @Override
+    public PositionOutputStream createOrOverwrite(long blockSizeHint) throws IOException {
+      return wrap(fs.create(path, true));
+    }
+
+    @Override
+    public boolean supportsBlockSize() {
+      return false;
+    }
+
+    @Override
+    public long defaultBlockSize() {
+      return 0;
+    }
+
+    @Override
+    public String getPath() {
+      return path.toString();
+    }
+
+    private PositionOutputStream wrap(FSDataOutputStream out) {
+      return new PositionOutputStream() {
+        @Override
+        public long getPos() throws IOException {
+          return out.getPos();
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+          out.write(b);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+          out.write(b, off, len);
+        }
+
+        @Override
+        public void flush() throws IOException {
+          out.flush();
+        }
+
+        @Override
+        public void close() throws IOException {
+          try (out) {
+            out.hsync();
+          }
+        }
+      };
+    }
+  }
+}

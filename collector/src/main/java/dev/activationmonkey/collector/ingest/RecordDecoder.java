@@ -1,0 +1,116 @@
+package dev.activationmonkey.collector.ingest;
+
+import dev.activationmonkey.collector.parquet.Row;
+import dev.activationmonkey.snapshot.RecordType;
+import dev.activationmonkey.snapshot.SnapshotCodec;
+import dev.activationmonkey.snapshot.SnapshotDecodingException;
+import dev.activationmonkey.snapshot.avro.ActivationSample;
+import dev.activationmonkey.snapshot.avro.Evaluation;
+import dev.activationmonkey.snapshot.avro.Histogram;
+import dev.activationmonkey.snapshot.avro.LayerSnapshot;
+import dev.activationmonkey.snapshot.avro.NeuronStats;
+import dev.activationmonkey.snapshot.avro.RunEnd;
+import dev.activationmonkey.snapshot.avro.RunStart;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.apache.avro.Schema;
+import org.apache.avro.specific.SpecificRecordBase;
+
+/**
+ * Turns a Kafka record's bytes into a {@link Row}, or says why it cannot be one. Beyond decoding it
+ * checks what the dataset relies on: a run id usable as a directory name, and arrays whose lengths
+ * agree (a histogram with one count fewer than edges, per-neuron vectors of one length, a sample whose
+ * shape matches its values).
+ */
+public final class RecordDecoder {
+  /** Run ids become {@code run_id=<id>} directory names: keep them to characters every file system and engine accepts. */
+  static final Pattern RUN_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:@+-]{0,199}");
+
+  private final Map<Long, Integer> versionByFingerprint = new HashMap<>();
+
+  public RecordDecoder() {
+    for (RecordType type : RecordType.values()) {
+      int version = 1;
+      for (Schema historic : type.historicSchemas()) {
+        versionByFingerprint.put(SnapshotCodec.fingerprintOf(historic), version++);
+      }
+      versionByFingerprint.put(SnapshotCodec.fingerprintOf(type.schema()), version);
+    }
+  }
+
+  /** A decoded row, or the reason there is none. Exactly one of the two is set. */
+  public record Result(Row row, Rejection rejection) {}
+
+  public Result decode(byte[] value, String topic, int partition, long offset) {
+    SpecificRecordBase record;
+    RecordType type;
+    try {
+      type = SnapshotCodec.INSTANCE.typeOf(value);
+      record = SnapshotCodec.INSTANCE.decode(value);
+    } catch (SnapshotDecodingException e) {
+      return new Result(null, new Rejection(e.reason(), e.getMessage()));
+    } catch (RuntimeException e) {
+      // The codec promises its own exceptions; anything else is still this record's fault, not the collector's.
+      return new Result(null, new Rejection("malformed", e.toString()));
+    }
+    String problem = check(record);
+    if (problem != null) {
+      return new Result(null, new Rejection(Rejection.INVALID_RECORD, problem));
+    }
+    long fingerprint = ByteBuffer.wrap(value, 2, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+    int version = versionByFingerprint.getOrDefault(fingerprint, 0);
+    return new Result(new Row(record, type, version, topic, partition, offset), null);
+  }
+
+  /** The run id of a decoded record. */
+  public static String runId(SpecificRecordBase record) {
+    if (record instanceof LayerSnapshot s) {
+      return s.getRunId();
+    } else if (record instanceof RunStart s) {
+      return s.getRunId();
+    } else if (record instanceof Evaluation e) {
+      return e.getRunId();
+    } else if (record instanceof RunEnd e) {
+      return e.getRunId();
+    }
+    throw new IllegalArgumentException("not a snapshot-topic record: " + record.getClass().getName());
+  }
+
+  private static String check(SpecificRecordBase record) {
+    String runId = runId(record);
+    if (!RUN_ID.matcher(runId).matches()) {
+      return "run id '" + abbreviate(runId) + "' cannot name a dataset directory: use 1-200 letters, digits and ._:@+- , starting with a letter or digit";
+    }
+    if (record instanceof LayerSnapshot s) {
+      Histogram h = s.getHistogram();
+      if (h != null && h.getCounts().size() + 1 != h.getEdges().size()) {
+        return "histogram has " + h.getEdges().size() + " edges and " + h.getCounts().size() + " counts; counts must be one fewer than edges";
+      }
+      NeuronStats n = s.getNeurons();
+      if (n != null && n.getFiringRate().size() != n.getMeanActivation().size()) {
+        return "neurons: firingRate has " + n.getFiringRate().size() + " units but meanActivation " + n.getMeanActivation().size();
+      }
+      ActivationSample sample = s.getSample();
+      if (sample != null) {
+        long product = 1;
+        for (int d : sample.getShape()) {
+          if (d < 0) {
+            return "sample shape " + sample.getShape() + " has a negative dimension";
+          }
+          product = product > Integer.MAX_VALUE ? product : product * d;
+        }
+        if (sample.getShape().isEmpty() || product != sample.getValues().size()) {
+          return "sample shape " + sample.getShape() + " does not match its " + sample.getValues().size() + " values";
+        }
+      }
+    }
+    return null;
+  }
+
+  private static String abbreviate(String s) {
+    return s.length() <= 60 ? s : s.substring(0, 60) + "...";
+  }
+}
