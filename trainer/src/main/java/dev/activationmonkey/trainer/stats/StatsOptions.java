@@ -21,6 +21,11 @@ public record StatsOptions(
     }
   }
 
+  /** The options for gradients, parameters and updates: the same histogram, no neuron vectors, no sample. */
+  public static StatsOptions momentsOnlyWithHistogram(StatsOptions options) {
+    return new StatsOptions(options.histogramBins(), false, 0, 0, options.nearZeroThreshold());
+  }
+
   /** Moments only: no histogram, no neuron vectors, no sample. */
   public static StatsOptions momentsOnly(double nearZeroThreshold) {
     return new StatsOptions(0, false, 0, 0, nearZeroThreshold);

@@ -1,0 +1,340 @@
+package dev.activationmonkey.trainer.listener;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.activationmonkey.snapshot.RecordKeys;
+import dev.activationmonkey.snapshot.SnapshotCodec;
+import dev.activationmonkey.snapshot.avro.ActivationSample;
+import dev.activationmonkey.snapshot.avro.Histogram;
+import dev.activationmonkey.snapshot.avro.Kind;
+import dev.activationmonkey.snapshot.avro.LayerSnapshot;
+import dev.activationmonkey.snapshot.avro.NeuronStats;
+import dev.activationmonkey.snapshot.avro.NeuronUnit;
+import dev.activationmonkey.snapshot.avro.WorkerId;
+import dev.activationmonkey.trainer.progress.LiveProgress;
+import dev.activationmonkey.trainer.publish.DeliveryCounts;
+import dev.activationmonkey.trainer.publish.DeliveryTotals;
+import dev.activationmonkey.trainer.publish.SnapshotProducer;
+import dev.activationmonkey.trainer.stats.ArrayStatistics;
+import dev.activationmonkey.trainer.stats.ArrayStats;
+import dev.activationmonkey.trainer.stats.StatsOptions;
+import java.io.IOException;
+import java.io.ObjectInputStream;
+import java.io.Serializable;
+import java.net.InetAddress;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.spark.SparkEnv;
+import org.apache.spark.TaskContext;
+import org.apache.spark.util.TaskCompletionListener;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.layers.BaseOutputLayer;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.optimize.api.BaseTrainingListener;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The DL4J training listener that turns a layer's activations, gradients, parameters and updates into
+ * {@link LayerSnapshot}s on the worker and sends them to Kafka, every {@code every} iterations.
+ *
+ * <ul>
+ *   <li>Activations come from {@code onForwardPass} (DL4J lists the input and every layer but the output
+ *       layer during {@code fit}; a dense output layer's activations are recomputed from its input, W and b).
+ *   <li>Gradients from {@code onGradientCalculation}: the raw gradient, before normalisation and updater.
+ *   <li>Updates and parameters from {@code iterationDone}: by then DL4J's gradient view holds what the updater
+ *       produced and the step subtracted from the parameters, and the parameters are the new values.
+ * </ul>
+ *
+ * <p>Under Spark the listener is serialized into every task and deserialized in the task's thread; it binds to
+ * that task there (partition, attempt, stage, executor), so it also knows its task when DL4J calls it from
+ * other threads (gradient sharing's ParallelWrapper). When the task completes, the shared producer is flushed,
+ * spilled records are re-sent if the broker answers, and the task's delivery counts are added to the run's
+ * accumulators. Thread-safe.
+ */
+public final class SnapshotListener extends BaseTrainingListener implements Serializable {
+  private static final long serialVersionUID = 1L;
+  private static final AtomicBoolean FAILURE_INJECTED = new AtomicBoolean();
+  private static final String HOST = hostName();
+
+  private final ListenerConfig config;
+  private final RunAccumulators accumulators;
+
+  private transient volatile TaskBinding binding;
+  private transient volatile LayerInfo[] layers;
+  private transient ThreadLocal<long[]> lastActivationIteration;
+
+  /** The task (or plain JVM) this copy of the listener reports for. */
+  private record TaskBinding(int partitionId, int attemptNumber, long taskAttemptId, int stageId, String executorId,
+      DeliveryCounts counts, long[] iterationsSeen) {}
+
+  /**
+   * @param accumulators where tasks report their counts; null outside Spark (read {@link #localTotals()})
+   */
+  public SnapshotListener(ListenerConfig config, RunAccumulators accumulators) {
+    this.config = requireNonNull(config, "config is null");
+    this.accumulators = accumulators;
+  }
+
+  public ListenerConfig config() {
+    return config;
+  }
+
+  private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
+    in.defaultReadObject();
+    // Deserialized in the task's own thread: bind now, while TaskContext.get() still answers.
+    TaskContext context = TaskContext.get();
+    if (context != null) {
+      binding = bind(context);
+    }
+  }
+
+  private TaskBinding binding() {
+    TaskBinding b = binding;
+    if (b == null) {
+      synchronized (this) {
+        if (binding == null) {
+          TaskContext context = TaskContext.get();
+          binding = context != null ? bind(context)
+              : new TaskBinding(-1, 0, -1, -1, "local", new DeliveryCounts(LiveProgress.of(config.runId()).delivery()),
+                  new long[1]);
+        }
+        b = binding;
+      }
+    }
+    return b;
+  }
+
+  private TaskBinding bind(TaskContext context) {
+    SparkEnv env = SparkEnv.get();
+    TaskBinding b = new TaskBinding(context.partitionId(), context.attemptNumber(), context.taskAttemptId(),
+        context.stageId(), env == null ? "driver" : env.executorId(),
+        new DeliveryCounts(LiveProgress.of(config.runId()).delivery()), new long[1]);
+    context.addTaskCompletionListener(new TaskCompletionListener() {
+      @Override
+      public void onTaskCompletion(TaskContext completed) {
+        finishTask(b);
+      }
+    });
+    return b;
+  }
+
+  /** Flush, re-send what waits in the spill if the broker answers, and report this task's counts. */
+  private void finishTask(TaskBinding b) {
+    if (config.enabled()) {
+      SnapshotProducer producer = SnapshotProducer.forSettings(config.kafka());
+      producer.flush();
+      if (producer.hasSpilled() && producer.brokerLooksReachable()) {
+        producer.resendSpilled(b.counts());
+      }
+    }
+    if (accumulators != null) {
+      accumulators.addDelivery(b.counts().drain());
+    }
+  }
+
+  /** Delivery counts of this listener outside Spark (benchmark, single-JVM training), after {@link #flush()}. */
+  public DeliveryTotals localTotals() {
+    return binding().counts().totals();
+  }
+
+  /** Flushes the producer (outside Spark; under Spark, task completion does it). */
+  public void flush() {
+    if (config.enabled()) {
+      SnapshotProducer.forSettings(config.kafka()).flush();
+    }
+  }
+
+  private boolean logs(Model model, Kind kind) {
+    return config.logs(kind) && model instanceof MultiLayerNetwork net && net.getIterationCount() % config.every() == 0;
+  }
+
+  private LayerInfo[] layers(MultiLayerNetwork net) {
+    LayerInfo[] l = layers;
+    if (l == null) {
+      l = LayerInfo.of(net);
+      layers = l;
+    }
+    return l;
+  }
+
+  @Override
+  public void onForwardPass(Model model, List<INDArray> activations) {
+    if (!logs(model, Kind.ACTIVATION)) {
+      return;
+    }
+    MultiLayerNetwork net = (MultiLayerNetwork) model;
+    if (lastActivationIteration == null) {
+      synchronized (this) {
+        if (lastActivationIteration == null) {
+          lastActivationIteration = ThreadLocal.withInitial(() -> new long[] {-1});
+        }
+      }
+    }
+    long[] last = lastActivationIteration.get();
+    int iteration = net.getIterationCount();
+    if (last[0] == iteration) {
+      return; // a second forward pass in one iteration (e.g. a score computation): logged already
+    }
+    last[0] = iteration;
+    LayerInfo[] info = layers(net);
+    int n = Math.min(info.length, activations.size() - 1);
+    for (int i = 0; i < n; i++) {
+      send(net, info[i], Kind.ACTIVATION, null, activations.get(i + 1), true);
+    }
+    if (n == info.length - 1 && net.getOutputLayer() instanceof BaseOutputLayer<?> output) {
+      INDArray out = outputActivations(output, activations.get(activations.size() - 1));
+      if (out != null) {
+        send(net, info[n], Kind.ACTIVATION, null, out, true);
+      }
+    }
+  }
+
+  /** A dense output layer's activations from its input: activation(input · W + b), outside workspaces. */
+  private static INDArray outputActivations(BaseOutputLayer<?> output, INDArray input) {
+    INDArray w = output.getParam("W");
+    INDArray b = output.getParam("b");
+    if (w == null || b == null || input.rank() != 2 || w.rank() != 2 || input.size(1) != w.size(0)) {
+      return null;
+    }
+    try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+      INDArray z = input.castTo(w.dataType()).mmul(w).addiRowVector(b);
+      return output.layerConf().getActivationFn().getActivation(z, false);
+    }
+  }
+
+  @Override
+  public void onGradientCalculation(Model model) {
+    if (logs(model, Kind.GRADIENT)) {
+      sendParameterTable((MultiLayerNetwork) model, Kind.GRADIENT, model.gradient().gradientForVariable());
+    }
+  }
+
+  @Override
+  public void iterationDone(Model model, int iteration, int epoch) {
+    TaskBinding b = binding();
+    if (model instanceof MultiLayerNetwork net) {
+      if (logs(model, Kind.UPDATE) && model.gradient() != null) {
+        // After the step, the gradient view holds the update the updater produced and the step applied.
+        sendParameterTable(net, Kind.UPDATE, model.gradient().gradientForVariable());
+      }
+      if (logs(model, Kind.PARAMETER)) {
+        sendParameterTable(net, Kind.PARAMETER, net.paramTable(false));
+      }
+    }
+    long batch = model.batchSize();
+    LiveProgress.of(config.runId()).iteration(batch, model.score());
+    if (accumulators != null) {
+      accumulators.addWork(1, batch);
+    }
+    b.iterationsSeen()[0]++;
+    maybeInjectFailure(b);
+  }
+
+  private void maybeInjectFailure(TaskBinding b) {
+    if (config.failPartition() >= 0 && b.partitionId() == config.failPartition() && b.attemptNumber() == 0
+        && b.iterationsSeen()[0] >= config.failAfterIterations() && FAILURE_INJECTED.compareAndSet(false, true)) {
+      throw new IllegalStateException("injected failure (training.inject-failure) in partition "
+          + b.partitionId() + " attempt 0 after " + b.iterationsSeen()[0] + " iterations");
+    }
+  }
+
+  private void sendParameterTable(MultiLayerNetwork net, Kind kind, Map<String, INDArray> table) {
+    LayerInfo[] info = layers(net);
+    for (Map.Entry<String, INDArray> e : table.entrySet()) {
+      String key = e.getKey();
+      int underscore = key.indexOf('_');
+      if (underscore < 0 || e.getValue() == null) {
+        continue;
+      }
+      int layer = Integer.parseInt(key.substring(0, underscore));
+      if (layer < info.length) {
+        send(net, info[layer], kind, key.substring(underscore + 1), e.getValue(), false);
+      }
+    }
+  }
+
+  private void send(MultiLayerNetwork net, LayerInfo layer, Kind kind, String parameter, INDArray array,
+      boolean activations) {
+    StatsOptions options = activations ? config.stats() : StatsOptions.momentsOnlyWithHistogram(config.stats());
+    ArrayStats stats = ArrayStatistics.compute(array, options, activations ? layer.saturation() : null, activations);
+    TaskBinding b = binding();
+    LayerSnapshot s = toRecord(b, net.getEpochCount(), net.getIterationCount(), layer, kind, parameter, stats);
+    SnapshotProducer.forSettings(config.kafka())
+        .send(RecordKeys.worker(config.runId(), b.partitionId()), SnapshotCodec.INSTANCE.encode(s), b.counts());
+  }
+
+  private LayerSnapshot toRecord(TaskBinding b, int epoch, long iteration, LayerInfo layer, Kind kind,
+      String parameter, ArrayStats stats) {
+    LayerSnapshot s = new LayerSnapshot();
+    s.setRunId(config.runId());
+    s.setWorker(new WorkerId(b.partitionId(), b.attemptNumber(), b.taskAttemptId(), b.stageId(), b.executorId(), HOST,
+        Thread.currentThread().getName()));
+    s.setEpoch(epoch);
+    s.setIteration(iteration);
+    s.setLayerIndex(layer.index());
+    s.setLayerName(layer.name());
+    s.setLayerType(layer.type());
+    s.setActivationFunction(layer.activation());
+    s.setKind(kind);
+    s.setParameterName(parameter);
+    s.setTimestampMillis(Instant.ofEpochMilli(System.currentTimeMillis()));
+    s.setCount(stats.count());
+    s.setMean(stats.mean());
+    s.setStd(stats.std());
+    s.setMin(stats.min());
+    s.setMax(stats.max());
+    s.setMeanAbs(stats.meanAbs());
+    s.setL2Norm(stats.l2Norm());
+    s.setZeroFraction(stats.zeroFraction());
+    s.setNearZeroFraction(stats.nearZeroFraction());
+    s.setNearZeroThreshold(stats.nearZeroThreshold());
+    s.setNanCount(stats.nanCount());
+    s.setPosInfCount(stats.posInfCount());
+    s.setNegInfCount(stats.negInfCount());
+    if (stats.histogramCounts() != null) {
+      List<Double> edges = new ArrayList<>(stats.histogramEdges().length);
+      for (double edge : stats.histogramEdges()) {
+        edges.add(edge);
+      }
+      List<Long> counts = new ArrayList<>(stats.histogramCounts().length);
+      for (long count : stats.histogramCounts()) {
+        counts.add(count);
+      }
+      s.setHistogram(new Histogram(edges, counts));
+    }
+    if (stats.firingRate() != null) {
+      s.setNeurons(new NeuronStats(stats.perChannel() ? NeuronUnit.CHANNEL : NeuronUnit.NEURON, stats.examples(),
+          floats(stats.firingRate()), floats(stats.meanActivation())));
+    }
+    s.setSaturatedFraction(stats.saturatedFraction());
+    if (stats.sampleValues() != null) {
+      List<Integer> shape = new ArrayList<>(stats.sampleShape().length);
+      for (int d : stats.sampleShape()) {
+        shape.add(d);
+      }
+      s.setSample(new ActivationSample(shape, floats(stats.sampleValues())));
+    }
+    return s;
+  }
+
+  private static List<Float> floats(float[] values) {
+    List<Float> list = new ArrayList<>(values.length);
+    for (float v : values) {
+      list.add(v);
+    }
+    return list;
+  }
+
+  private static String hostName() {
+    try {
+      return InetAddress.getLocalHost().getHostName();
+    } catch (IOException e) {
+      return "unknown";
+    }
+  }
+}

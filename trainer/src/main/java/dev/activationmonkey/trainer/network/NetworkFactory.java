@@ -1,0 +1,161 @@
+package dev.activationmonkey.trainer.network;
+
+import dev.activationmonkey.errors.InvalidInputException;
+import dev.activationmonkey.trainer.spec.LayerSpec;
+import dev.activationmonkey.trainer.spec.Names;
+import dev.activationmonkey.trainer.spec.NetworkSpec;
+import dev.activationmonkey.trainer.spec.UpdaterSpec;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.DropoutLayer;
+import org.deeplearning4j.nn.conf.layers.Layer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
+import org.nd4j.linalg.learning.config.AMSGrad;
+import org.nd4j.linalg.learning.config.AdaDelta;
+import org.nd4j.linalg.learning.config.AdaGrad;
+import org.nd4j.linalg.learning.config.AdaMax;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.learning.config.Nadam;
+import org.nd4j.linalg.learning.config.Nesterovs;
+import org.nd4j.linalg.learning.config.NoOp;
+import org.nd4j.linalg.learning.config.RmsProp;
+import org.nd4j.linalg.learning.config.Sgd;
+import org.nd4j.linalg.schedule.ExponentialSchedule;
+import org.nd4j.linalg.schedule.ISchedule;
+import org.nd4j.linalg.schedule.InverseSchedule;
+import org.nd4j.linalg.schedule.MapSchedule;
+import org.nd4j.linalg.schedule.PolySchedule;
+import org.nd4j.linalg.schedule.ScheduleType;
+import org.nd4j.linalg.schedule.StepSchedule;
+
+/** Builds the DL4J configuration a {@link NetworkSpec} describes. */
+public final class NetworkFactory {
+  private NetworkFactory() {}
+
+  /**
+   * @param features input width (flat features per example)
+   * @param classes output classes (the default size of the output layer)
+   */
+  public static MultiLayerConfiguration build(NetworkSpec spec, long seed, int features, int classes) {
+    if (spec.configurationJson() != null) {
+      try {
+        return MultiLayerConfiguration.fromJson(Files.readString(Path.of(spec.configurationJson())));
+      } catch (IOException e) {
+        throw new InvalidInputException("network.configuration-json: cannot read " + spec.configurationJson()
+            + ": " + e.getMessage(), e);
+      } catch (RuntimeException e) {
+        throw new InvalidInputException("network.configuration-json: " + spec.configurationJson()
+            + " is not a DL4J MultiLayerConfiguration: " + e.getMessage(), e);
+      }
+    }
+    NeuralNetConfiguration.Builder base = new NeuralNetConfiguration.Builder()
+        .seed(seed)
+        .updater(updater(spec.updater()))
+        .weightInit(Names.weightInit(spec.weightInit()))
+        .gradientNormalization(Names.gradientNormalization(spec.gradientNormalization()))
+        .gradientNormalizationThreshold(spec.gradientNormalizationThreshold());
+    if (spec.l1() > 0) {
+      base.l1(spec.l1());
+    }
+    if (spec.l2() > 0) {
+      base.l2(spec.l2());
+    }
+    if (spec.dropout() > 0) {
+      base.dropOut(1 - spec.dropout()); // DL4J takes the retain probability
+    }
+    NeuralNetConfiguration.ListBuilder list = base.list();
+    for (int i = 0; i < spec.layers().size(); i++) {
+      list.layer(i, layer(spec.layers().get(i), classes));
+    }
+    if (spec.input().equals("image")) {
+      long pixels = (long) spec.imageHeight() * spec.imageWidth() * spec.imageChannels();
+      if (pixels != features) {
+        throw new InvalidInputException("network.input: " + spec.imageHeight() + " x " + spec.imageWidth() + " x "
+            + spec.imageChannels() + " = " + pixels + " values per example, but the data has " + features);
+      }
+      list.setInputType(InputType.convolutionalFlat(spec.imageHeight(), spec.imageWidth(), spec.imageChannels()));
+    } else {
+      list.setInputType(InputType.feedForward(features));
+    }
+    try {
+      return list.build();
+    } catch (RuntimeException e) {
+      throw new InvalidInputException("network: DL4J rejects this network: " + e.getMessage(), e);
+    }
+  }
+
+  private static Layer layer(LayerSpec l, int classes) {
+    Layer.Builder<?> builder = switch (l.type()) {
+      case "dense" -> new DenseLayer.Builder().nOut(l.size()).activation(Names.activation(l.activation()));
+      case "output" -> new OutputLayer.Builder(Names.loss(l.loss())).nOut(l.size() == null ? classes : l.size())
+          .activation(Names.activation(l.activation()));
+      case "convolution" -> new ConvolutionLayer.Builder(l.kernel(), l.stride(), l.padding()).nOut(l.size())
+          .activation(Names.activation(l.activation()));
+      case "subsampling" -> new SubsamplingLayer.Builder(switch (l.pooling()) {
+        case "avg" -> SubsamplingLayer.PoolingType.AVG;
+        case "pnorm" -> SubsamplingLayer.PoolingType.PNORM;
+        default -> SubsamplingLayer.PoolingType.MAX;
+      }, l.kernel(), l.stride()).padding(l.padding());
+      case "batch-norm" -> new BatchNormalization.Builder();
+      case "dropout" -> new DropoutLayer.Builder(1 - l.dropout());
+      default -> throw new IllegalStateException(l.type());
+    };
+    if (builder instanceof org.deeplearning4j.nn.conf.layers.BaseLayer.Builder<?> b) {
+      if (l.weightInit() != null) {
+        b.weightInit(Names.weightInit(l.weightInit()));
+      }
+      if (l.l1() != null) {
+        b.l1(l.l1());
+      }
+      if (l.l2() != null) {
+        b.l2(l.l2());
+      }
+    }
+    if (l.dropout() != null && !l.type().equals("dropout") && l.dropout() > 0) {
+      builder.dropOut(1 - l.dropout());
+    }
+    if (l.name() != null) {
+      builder.name(l.name());
+    }
+    return builder.build();
+  }
+
+  static IUpdater updater(UpdaterSpec u) {
+    ISchedule schedule = schedule(u);
+    double lr = u.learningRate();
+    return switch (u.type()) {
+      case "sgd" -> schedule == null ? new Sgd(lr) : new Sgd(schedule);
+      case "adam" -> schedule == null ? new Adam(lr) : new Adam(schedule);
+      case "nesterovs" -> schedule == null ? new Nesterovs(lr, u.momentum()) : new Nesterovs(schedule, u.momentum());
+      case "rmsprop" -> schedule == null ? new RmsProp(lr) : new RmsProp(schedule);
+      case "adagrad" -> schedule == null ? new AdaGrad(lr) : new AdaGrad(schedule);
+      case "adadelta" -> new AdaDelta();
+      case "adamax" -> schedule == null ? new AdaMax(lr) : new AdaMax(schedule);
+      case "nadam" -> schedule == null ? new Nadam(lr) : new Nadam(schedule);
+      case "amsgrad" -> schedule == null ? new AMSGrad(lr) : new AMSGrad(schedule);
+      case "noop" -> new NoOp();
+      default -> throw new IllegalStateException(u.type());
+    };
+  }
+
+  private static ISchedule schedule(UpdaterSpec u) {
+    ScheduleType type = u.scheduleUnit().equals("epoch") ? ScheduleType.EPOCH : ScheduleType.ITERATION;
+    return switch (u.schedule()) {
+      case "step" -> new StepSchedule(type, u.learningRate(), u.decay(), u.step());
+      case "exponential" -> new ExponentialSchedule(type, u.learningRate(), u.decay());
+      case "inverse" -> new InverseSchedule(type, u.learningRate(), u.decay(), u.power());
+      case "poly" -> new PolySchedule(type, u.learningRate(), u.power(), u.maxIterations());
+      case "map" -> new MapSchedule(type, u.values());
+      default -> null;
+    };
+  }
+}

@@ -1,0 +1,247 @@
+package dev.activationmonkey.trainer.publish;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.InterruptException;
+import org.apache.kafka.common.errors.RetriableException;
+import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * The one idempotent Kafka producer of an executor JVM for a topic, shared by every task and thread, with a
+ * local spill directory behind it. Training threads never wait longer than {@code maxBlockMillis} in
+ * {@link #send}: a record the producer cannot take, or that it fails to deliver within the delivery timeout,
+ * is appended to the spill directory and re-sent by {@link #resendSpilled} once the broker answers again.
+ * After a send that blocked and failed, the producer is bypassed (records go straight to the spill) for the
+ * same period, so that a broker outage costs training at most one blocked send per period.
+ *
+ * <p>Get instances with {@link #forSettings}; they are flushed and closed at JVM shutdown.
+ */
+public final class SnapshotProducer implements AutoCloseable {
+  private static final Logger LOG = Logger.getLogger(SnapshotProducer.class.getName());
+  private static final Map<KafkaSettings, SnapshotProducer> INSTANCES = new ConcurrentHashMap<>();
+
+  static {
+    Runtime.getRuntime().addShutdownHook(new Thread(SnapshotProducer::closeAll, "activation-monkey-producer-shutdown"));
+  }
+
+  private final KafkaSettings settings;
+  private final Producer<byte[], byte[]> producer;
+  private final SpillStore spill;
+  private final Object resendLock = new Object();
+  private final AtomicInteger dropWarnings = new AtomicInteger();
+  private volatile long bypassUntilNanos;
+  private volatile boolean lastSendFailed;
+
+  /** The shared producer of this JVM for these settings, created on first use. */
+  public static SnapshotProducer forSettings(KafkaSettings settings) {
+    return INSTANCES.computeIfAbsent(settings, s -> new SnapshotProducer(s, new KafkaProducer<>(producerConfig(s))));
+  }
+
+  SnapshotProducer(KafkaSettings settings, Producer<byte[], byte[]> producer) {
+    this.settings = settings;
+    this.producer = producer;
+    this.spill = new SpillStore(
+        Path.of(settings.spillDirectory()).resolve(settings.topic().replaceAll("[^A-Za-z0-9._-]", "_")),
+        settings.spillMaxBytes());
+  }
+
+  /** The producer configuration: safe defaults first, then the user's properties unchanged. */
+  static Properties producerConfig(KafkaSettings s) {
+    Properties p = new Properties();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, s.bootstrapServers());
+    p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+    p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    // Snapshots are float-heavy and repetitive; lz4 compresses them well at the lowest CPU cost.
+    p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+    p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+    p.put(ProducerConfig.BATCH_SIZE_CONFIG, String.valueOf(256 * 1024));
+    p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, String.valueOf(s.maxBlockMillis()));
+    p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, String.valueOf(s.deliveryTimeoutMillis()));
+    // Kafka requires delivery.timeout.ms >= linger.ms + request.timeout.ms.
+    p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, String.valueOf(Math.min(30_000, s.deliveryTimeoutMillis() - 5)));
+    p.put(ProducerConfig.CLIENT_ID_CONFIG, "activation-monkey-" + ProcessHandle.current().pid());
+    p.putAll(s.properties());
+    return p;
+  }
+
+  public KafkaSettings settings() {
+    return settings;
+  }
+
+  public Path spillDirectory() {
+    return spill.directory();
+  }
+
+  /**
+   * Sends a record; the outcome is counted in {@code counts} when known (acknowledged, spilled or dropped).
+   * Blocks at most {@code maxBlockMillis}.
+   */
+  public void send(byte[] key, byte[] value, DeliveryCounts counts) {
+    if (System.nanoTime() < bypassUntilNanos) {
+      spill(key, value, counts, null);
+      return;
+    }
+    try {
+      producer.send(new ProducerRecord<>(settings.topic(), key, value), (metadata, error) -> {
+        if (error == null) {
+          lastSendFailed = false;
+          counts.acknowledged(false);
+        } else {
+          failed(key, value, counts, error);
+        }
+      });
+    } catch (KafkaException e) {
+      // Thrown from send() itself: metadata not available within max.block.ms, buffer full, or closed.
+      bypassUntilNanos = System.nanoTime() + Duration.ofMillis(Math.max(1000, settings.maxBlockMillis())).toNanos();
+      failed(key, value, counts, e);
+    } catch (IllegalStateException closed) {
+      failed(key, value, counts, closed);
+    }
+  }
+
+  private void failed(byte[] key, byte[] value, DeliveryCounts counts, Exception error) {
+    lastSendFailed = true;
+    if (error instanceof RetriableException || error instanceof TimeoutException || error instanceof InterruptException
+        || error instanceof IllegalStateException) {
+      spill(key, value, counts, error);
+    } else {
+      drop(counts, "the broker rejected it for good", error);
+    }
+  }
+
+  private void spill(byte[] key, byte[] value, DeliveryCounts counts, Exception cause) {
+    if (spill.append(key, value)) {
+      counts.spilled();
+    } else {
+      drop(counts, "the spill directory " + spill.directory() + " is full or not writable", cause);
+    }
+  }
+
+  private void drop(DeliveryCounts counts, String why, Exception cause) {
+    counts.dropped();
+    // Every drop is counted and reported in the run summary; log the first few with their cause.
+    if (dropWarnings.incrementAndGet() <= 10) {
+      LOG.log(Level.WARNING, "dropped a snapshot record for topic " + settings.topic() + ": " + why, cause);
+    }
+  }
+
+  /** Waits until every record sent so far is acknowledged, spilled or dropped (at most the delivery timeout). */
+  public void flush() {
+    try {
+      producer.flush();
+    } catch (InterruptException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Whether the broker appeared reachable at the last send (used to skip pointless re-send attempts). */
+  public boolean brokerLooksReachable() {
+    return !lastSendFailed && System.nanoTime() >= bypassUntilNanos;
+  }
+
+  /** Whether spilled records are waiting in this producer's spill directory. */
+  public boolean hasSpilled() {
+    return spill.hasPending();
+  }
+
+  /**
+   * Re-sends spilled records (this JVM's and any other writer's sealed files in the directory). Stops at
+   * the first failed file: its failed records are spilled again (not counted again), and the remaining
+   * files are left for a later attempt. Returns true if nothing is left.
+   */
+  public boolean resendSpilled(DeliveryCounts counts) {
+    synchronized (resendLock) {
+      List<Path> files = spill.claimAll();
+      boolean failedOnce = false;
+      for (Path file : files) {
+        if (failedOnce) {
+          unclaim(file);
+          continue;
+        }
+        List<SpillStore.Entry> entries = SpillStore.read(file);
+        List<SpillStore.Entry> failures = Collections.synchronizedList(new ArrayList<>());
+        for (SpillStore.Entry entry : entries) {
+          try {
+            producer.send(new ProducerRecord<>(settings.topic(), entry.key(), entry.value()), (metadata, error) -> {
+              if (error == null) {
+                counts.acknowledged(true);
+              } else if (error instanceof RetriableException || error instanceof TimeoutException) {
+                failures.add(entry);
+              } else {
+                drop(counts, "the broker rejected a re-sent record for good", error);
+              }
+            });
+          } catch (KafkaException | IllegalStateException e) {
+            failures.add(entry);
+          }
+        }
+        flush();
+        for (SpillStore.Entry entry : failures) {
+          if (!spill.append(entry.key(), entry.value())) {
+            drop(counts, "it could not be spilled again", null);
+          }
+        }
+        failedOnce = !failures.isEmpty();
+        if (failedOnce) {
+          lastSendFailed = true;
+        }
+        try {
+          spill.released(Files.size(file));
+          Files.deleteIfExists(file);
+        } catch (java.io.IOException e) {
+          LOG.log(Level.WARNING, "cannot delete re-sent spill file " + file + "; it will not be sent again", e);
+        }
+      }
+      spill.seal();
+      return !failedOnce && !spill.hasPending();
+    }
+  }
+
+  private static void unclaim(Path claimed) {
+    String name = claimed.getFileName().toString();
+    try {
+      Files.move(claimed, claimed.resolveSibling(name.substring(0, name.indexOf(".claimed-"))));
+    } catch (java.io.IOException e) {
+      LOG.log(Level.WARNING, "cannot give back spill file " + claimed, e);
+    }
+  }
+
+  @Override
+  public void close() {
+    try {
+      producer.close(Duration.ofMillis(settings.deliveryTimeoutMillis()));
+    } finally {
+      spill.seal();
+      INSTANCES.remove(settings, this);
+    }
+  }
+
+  /** Flushes and closes every producer of this JVM (shutdown hook; also used by tests and the benchmark). */
+  public static void closeAll() {
+    for (SnapshotProducer p : List.copyOf(INSTANCES.values())) {
+      try {
+        p.close();
+      } catch (RuntimeException e) {
+        LOG.log(Level.WARNING, "closing the snapshot producer for " + p.settings.topic(), e);
+      }
+    }
+  }
+}

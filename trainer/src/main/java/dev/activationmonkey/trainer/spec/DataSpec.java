@@ -1,0 +1,57 @@
+package dev.activationmonkey.trainer.spec;
+
+import java.util.List;
+
+/**
+ * Where the examples come from and how they are batched.
+ *
+ * @param format {@code mnist} (IDX files) or {@code csv}
+ * @param path MNIST: {@code bundled} (the MNIST test split inside the jar) or a directory holding
+ *     {@code *images-idx3-ubyte[.gz]} and {@code *labels-idx1-ubyte[.gz]}; CSV: a file
+ * @param testPath a separate test set in the same format, or null to split {@code path}
+ * @param testFraction share of the examples held out for testing when there is no {@code testPath}
+ * @param limit use at most this many examples of {@code path} (0 = all)
+ * @param batchSize examples per mini-batch on each worker
+ * @param shuffleSeed seed of the shuffle before the split
+ * @param normalize {@code scale} (divide by 255, images), {@code standardize}, {@code min-max} or {@code none}
+ * @param labelColumn CSV: the label's column index (negative counts from the end: -1 = last)
+ * @param header CSV: whether the first line is a header
+ * @param delimiter CSV: the field delimiter
+ * @param classes number of classes (0 = infer: 10 for MNIST, max label + 1 for CSV)
+ */
+public record DataSpec(String format, String path, String testPath, double testFraction, int limit, int batchSize,
+    long shuffleSeed, String normalize, int labelColumn, boolean header, String delimiter, int classes) {
+
+  static final List<String> FORMATS = List.of("mnist", "csv");
+  static final List<String> NORMALIZATIONS = List.of("scale", "standardize", "min-max", "none");
+  public static final String BUNDLED = "bundled";
+
+  static DataSpec read(SpecNode n) {
+    String format = n.choice("format", "mnist", FORMATS);
+    String path = format.equals("mnist") ? n.string("path", BUNDLED) : n.requiredString("path", "the CSV file");
+    String testPath = n.string("test-path", null);
+    double testFraction = n.number("test-fraction", testPath == null ? 0.2 : 0.0, 0.0, 0.9);
+    if (testPath != null && n.has("test-fraction") && testFraction > 0) {
+      throw n.invalidKey("test-fraction", "set either test-path or test-fraction, not both");
+    }
+    int limit = n.integer("limit", 0, 0, Integer.MAX_VALUE);
+    int batchSize = n.integer("batch-size", 64, 1, 1 << 20);
+    long seed = n.integer("shuffle-seed", 42L, Long.MIN_VALUE, Long.MAX_VALUE);
+    String normalize = n.choice("normalize", format.equals("mnist") ? "scale" : "standardize", NORMALIZATIONS);
+    SpecNode csv = n.object("csv");
+    int labelColumn = csv.integer("label-column", 0, Integer.MIN_VALUE, Integer.MAX_VALUE);
+    boolean header = csv.bool("header", false);
+    String delimiter = csv.string("delimiter", ",");
+    if (delimiter.length() != 1) {
+      throw csv.invalidKey("delimiter", "expected one character, got '" + delimiter + "'");
+    }
+    csv.done();
+    if (format.equals("mnist") && n.has("csv")) {
+      throw n.invalidKey("csv", "only applies to format: csv");
+    }
+    int classes = n.integer("classes", 0, 0, 1 << 20);
+    n.done();
+    return new DataSpec(format, path, testPath, testFraction, limit, batchSize, seed, normalize, labelColumn, header,
+        delimiter, classes);
+  }
+}
