@@ -1,0 +1,249 @@
+package dev.activationmonkey.analytics.report;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.activationmonkey.errors.InvalidInputException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * Builds the {@link Report} from an engine's rows: windows, per-layer summaries, and the alert rules
+ * (documented in docs/analytics.md). The one place the rules live, whichever engine ran the SQL.
+ */
+public final class ReportBuilder {
+  /** Activations with asymptotes, whose snapshots carry saturated_fraction. */
+  public static final Set<String> BOUNDED_ACTIVATIONS =
+      Set.of("sigmoid", "tanh", "hardsigmoid", "hardtanh", "softsign", "rationaltanh", "rectifiedtanh");
+
+  private final ReportEngine engine;
+  private final Thresholds thresholds;
+
+  public ReportBuilder(ReportEngine engine, Thresholds thresholds) {
+    this.engine = requireNonNull(engine, "engine is null");
+    this.thresholds = requireNonNull(thresholds, "thresholds is null");
+  }
+
+  /**
+   * @param dataset the dataset's name, for the report's header
+   * @param requestedRuns the runs to report; empty for every run in the log
+   * @throws InvalidInputException a requested run is not in the log
+   */
+  public Report build(String dataset, Collection<String> requestedRuns) {
+    List<String> known = engine.runIds();
+    List<String> runs = new ArrayList<>();
+    if (requestedRuns.isEmpty()) {
+      runs.addAll(known);
+    } else {
+      for (String run : requestedRuns) {
+        if (!known.contains(run)) {
+          throw new InvalidInputException("Unknown run id '" + run + "' in " + dataset + ". Runs in this log: "
+              + String.join(", ", known.size() > 20 ? known.subList(0, 20) : known));
+        }
+        if (!runs.contains(run)) {
+          runs.add(run);
+        }
+      }
+    }
+    Map<String, List<LayerIterationRow>> byRun = new LinkedHashMap<>();
+    runs.forEach(r -> byRun.put(r, new ArrayList<>()));
+    for (LayerIterationRow row : engine.layerIterations(runs)) {
+      byRun.get(row.runId()).add(row);
+    }
+    int windowCount = (int) thresholds.get(Thresholds.WINDOWS);
+    Map<String, Windows> windows = new LinkedHashMap<>();
+    byRun.forEach((run, rows) -> {
+      long first = rows.stream().mapToLong(LayerIterationRow::iteration).min().orElse(0);
+      long last = rows.stream().mapToLong(LayerIterationRow::iteration).max().orElse(0);
+      windows.put(run, Windows.of(run, first, last, windowCount));
+    });
+    Map<String, Map<Integer, List<NeuronWindowRow>>> neurons = new LinkedHashMap<>();
+    for (NeuronWindowRow row : engine.neuronWindows(windows.values())) {
+      neurons.computeIfAbsent(row.runId(), r -> new TreeMap<>())
+          .computeIfAbsent(row.layerIndex(), l -> new ArrayList<>()).add(row);
+    }
+    Map<String, Double> accuracy = engine.finalAccuracy(runs);
+    List<RunReport> reports = new ArrayList<>();
+    for (String run : runs) {
+      reports.add(runReport(run, windows.get(run), byRun.get(run), neurons.getOrDefault(run, Map.of()),
+          accuracy.getOrDefault(run, Double.NaN)));
+    }
+    return new Report(dataset, engine.name(), reports, engine.badFiles(), thresholds);
+  }
+
+  private RunReport runReport(String run, Windows w, List<LayerIterationRow> rows,
+      Map<Integer, List<NeuronWindowRow>> neurons, double accuracy) {
+    Map<Integer, List<LayerIterationRow>> byLayer = new TreeMap<>();
+    rows.forEach(r -> byLayer.computeIfAbsent(r.layerIndex(), l -> new ArrayList<>()).add(r));
+    int lastWindow = w.lastWindow();
+    List<LayerReport> layers = new ArrayList<>();
+    List<Alert> alerts = new ArrayList<>();
+    int workers = rows.stream().mapToInt(LayerIterationRow::workers).max().orElse(0);
+    for (Map.Entry<Integer, List<LayerIterationRow>> e : byLayer.entrySet()) {
+      List<LayerIterationRow> layerRows = e.getValue();
+      List<LayerIterationRow> last = layerRows.stream().filter(r -> w.windowOf(r.iteration()) == lastWindow).toList();
+      List<LayerIterationRow> first = layerRows.stream().filter(r -> w.windowOf(r.iteration()) == 0).toList();
+      LayerIterationRow any = layerRows.get(0);
+      String activation = layerRows.stream().map(LayerIterationRow::activationFunction)
+          .filter(a -> a != null).findFirst().orElse(null);
+
+      int units = 0;
+      int deadLast = 0;
+      int deadRun = 0;
+      int lazy = 0;
+      Map<Integer, double[]> perNeuron = new TreeMap<>(); // max over run, max in last window, sum, count
+      for (NeuronWindowRow n : neurons.getOrDefault(e.getKey(), List.of())) {
+        double[] acc = perNeuron.computeIfAbsent(n.neuron(), k -> new double[] {0, Double.NaN, 0, 0});
+        acc[0] = Math.max(acc[0], n.maxRate());
+        if (n.window() == lastWindow) {
+          acc[1] = Double.isNaN(acc[1]) ? n.maxRate() : Math.max(acc[1], n.maxRate());
+        }
+        acc[2] += n.sumRate();
+        acc[3] += n.snapshots();
+      }
+      for (double[] acc : perNeuron.values()) {
+        units++;
+        boolean neverFired = acc[0] <= 0;
+        if (neverFired) {
+          deadRun++;
+        }
+        if (acc[1] <= 0) { // NaN (no snapshot in the last window) is not evidence of death
+          deadLast++;
+        }
+        if (!neverFired && acc[2] / acc[3] < thresholds.get(Thresholds.LAZY_RATE)) {
+          lazy++;
+        }
+      }
+      long firstNonFinite = layerRows.stream()
+          .filter(r -> r.activationNonFinite() + r.gradientNonFinite() + r.parameterNonFinite() > 0)
+          .mapToLong(LayerIterationRow::iteration).min().orElse(-1);
+      double gradFirst = mean(first, LayerIterationRow::gradientL2);
+      double gradLast = mean(last, LayerIterationRow::gradientL2);
+      LayerReport layer = new LayerReport(e.getKey(), any.layerName(), any.layerType(), activation, units, deadLast,
+          deadRun, lazy, mean(last, LayerIterationRow::zeroFraction), mean(last, LayerIterationRow::nearZeroFraction),
+          mean(last, LayerIterationRow::saturatedFraction), gradLast,
+          lastWindow == 0 ? 1.0 : gradLast / gradFirst, mean(last, LayerIterationRow::updateRatioLog10),
+          layerRows.stream().mapToLong(LayerIterationRow::activationNonFinite).sum(),
+          layerRows.stream().mapToLong(LayerIterationRow::gradientNonFinite).sum(),
+          layerRows.stream().mapToLong(LayerIterationRow::parameterNonFinite).sum(), firstNonFinite);
+      layers.add(layer);
+      layerAlerts(run, w, layer, alerts);
+    }
+
+    List<LayerReport> withGradients = layers.stream().filter(l -> !Double.isNaN(l.gradientL2())).toList();
+    int firstLayer = -1;
+    int lastLayer = -1;
+    double ratio = Double.NaN;
+    if (withGradients.size() >= 2) {
+      LayerReport a = withGradients.get(0);
+      LayerReport b = withGradients.get(withGradients.size() - 1);
+      firstLayer = a.layerIndex();
+      lastLayer = b.layerIndex();
+      ratio = a.gradientL2() / b.gradientL2();
+      Alert.Level level = ratio < thresholds.get(Thresholds.VANISHING_ERROR) ? Alert.Level.ERROR
+          : ratio < thresholds.get(Thresholds.VANISHING_WARN) ? Alert.Level.WARN : null;
+      if (level != null) {
+        alerts.add(new Alert(level, "vanishing-gradient", run, a.layerIndex(), a.layerName(),
+            w.windowStart(lastWindow), w.lastIteration(),
+            String.format("gradient L2 of layer %d is %s of layer %d's (%s vs %s): the first layers barely learn",
+                a.layerIndex(), Format.sci(ratio), b.layerIndex(), Format.sci(a.gradientL2()),
+                Format.sci(b.gradientL2())),
+            Map.of("first_layer_gradient_l2", a.gradientL2(), "last_layer_gradient_l2", b.gradientL2(),
+                "ratio", ratio, "threshold", thresholds.get(level == Alert.Level.ERROR
+                    ? Thresholds.VANISHING_ERROR : Thresholds.VANISHING_WARN))));
+      }
+    }
+    alerts.sort(java.util.Comparator.comparing(Alert::level).reversed()
+        .thenComparing(a -> a.layerIndex() == null ? -1 : a.layerIndex()));
+    return new RunReport(run, w, workers, layers, firstLayer, lastLayer, ratio, accuracy, alerts, rows);
+  }
+
+  private void layerAlerts(String run, Windows w, LayerReport l, List<Alert> alerts) {
+    long lastFrom = w.windowStart(w.lastWindow());
+    long lastTo = w.lastIteration();
+    if (l.neurons() > 0) {
+      double share = l.deadShare();
+      Alert.Level level = level(share >= thresholds.get(Thresholds.DEAD_SHARE_ERROR),
+          share >= thresholds.get(Thresholds.DEAD_SHARE_WARN));
+      if (level != null) {
+        alerts.add(new Alert(level, "dead-neurons", run, l.layerIndex(), l.layerName(), lastFrom, lastTo,
+            String.format("%d of %d units (%s) never fired in the last window; %d never fired in the whole run",
+                l.deadLastWindow(), l.neurons(), Format.pct(share), l.deadWholeRun()),
+            Map.of("dead_last_window", (double) l.deadLastWindow(), "dead_whole_run", (double) l.deadWholeRun(),
+                "units", (double) l.neurons(), "share", share)));
+      }
+      double lazyShare = l.lazyShare();
+      if (lazyShare >= thresholds.get(Thresholds.LAZY_SHARE_WARN)) {
+        alerts.add(new Alert(Alert.Level.WARN, "lazy-neurons", run, l.layerIndex(), l.layerName(),
+            w.firstIteration(), lastTo,
+            String.format("%d of %d units (%s) fire for less than %s of examples on average",
+                l.lazy(), l.neurons(), Format.pct(lazyShare), Format.pct(thresholds.get(Thresholds.LAZY_RATE))),
+            Map.of("lazy", (double) l.lazy(), "units", (double) l.neurons(), "share", lazyShare)));
+      }
+    }
+    if (l.bounded() && !Double.isNaN(l.saturatedFraction())) {
+      double s = l.saturatedFraction();
+      Alert.Level level = level(s >= thresholds.get(Thresholds.SATURATION_ERROR),
+          s >= thresholds.get(Thresholds.SATURATION_WARN));
+      if (level != null) {
+        alerts.add(new Alert(level, "saturation", run, l.layerIndex(), l.layerName(), lastFrom, lastTo,
+            String.format("%s of its %s activations are near the asymptotes: gradients through them vanish",
+                Format.pct(s), l.activationFunction()),
+            Map.of("saturated_fraction", s)));
+      }
+    }
+    if (!Double.isNaN(l.gradientGrowth())) {
+      double g = l.gradientGrowth();
+      Alert.Level level = level(g >= thresholds.get(Thresholds.EXPLODING_ERROR),
+          g >= thresholds.get(Thresholds.EXPLODING_WARN));
+      if (level != null) {
+        alerts.add(new Alert(level, "exploding-gradient", run, l.layerIndex(), l.layerName(), w.firstIteration(),
+            lastTo, String.format("gradient L2 norm grew %s-fold from the first window to the last (now %s)",
+                Format.sci(g), Format.sci(l.gradientL2())),
+            Map.of("growth", g, "gradient_l2_last_window", l.gradientL2())));
+      }
+    }
+    if (l.nonFinite() > 0) {
+      alerts.add(new Alert(Alert.Level.ERROR, "non-finite", run, l.layerIndex(), l.layerName(),
+          l.firstNonFiniteIteration(), lastTo,
+          String.format("NaN/Inf values from iteration %d: %d in activations, %d in gradients, %d in parameters/updates",
+              l.firstNonFiniteIteration(), l.activationNonFinite(), l.gradientNonFinite(), l.parameterNonFinite()),
+          Map.of("activation_non_finite", (double) l.activationNonFinite(),
+              "gradient_non_finite", (double) l.gradientNonFinite(),
+              "parameter_non_finite", (double) l.parameterNonFinite())));
+    }
+    if (!Double.isNaN(l.updateRatioLog10())) {
+      double u = l.updateRatioLog10();
+      Alert.Level level = level(u > thresholds.get(Thresholds.UPDATE_HIGH_ERROR),
+          u > thresholds.get(Thresholds.UPDATE_HIGH_WARN) || u < thresholds.get(Thresholds.UPDATE_LOW_WARN));
+      if (level != null) {
+        alerts.add(new Alert(level, "update-ratio", run, l.layerIndex(), l.layerName(), lastFrom, lastTo,
+            String.format("log10(update/parameter) is %.2f (about -3 is healthy): %s", u,
+                u > -3 ? "updates too large for the weights" : "the layer has almost stopped learning"),
+            Map.of("update_ratio_log10", u)));
+      }
+    }
+  }
+
+  private static Alert.Level level(boolean error, boolean warn) {
+    return error ? Alert.Level.ERROR : warn ? Alert.Level.WARN : null;
+  }
+
+  static double mean(List<LayerIterationRow> rows, ToDoubleFunction<LayerIterationRow> f) {
+    double sum = 0;
+    int n = 0;
+    for (LayerIterationRow r : rows) {
+      double v = f.applyAsDouble(r);
+      if (!Double.isNaN(v)) {
+        sum += v;
+        n++;
+      }
+    }
+    return n == 0 ? Double.NaN : sum / n;
+  }
+}

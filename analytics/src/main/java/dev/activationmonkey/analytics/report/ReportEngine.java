@@ -1,0 +1,34 @@
+package dev.activationmonkey.analytics.report;
+
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Where the report's aggregations run: DuckDB embedded ({@link DuckDbEngine}) or Spark SQL
+ * ({@link SparkEngine}). Both run the SQL of {@link ReportSql} over the same views; everything after
+ * (windows, dead neurons, rules, alerts) is Java over the rows returned, in {@link ReportBuilder}, so the
+ * engines cannot disagree on the logic.
+ */
+public interface ReportEngine extends AutoCloseable {
+  /** "duckdb" or "spark". */
+  String name();
+
+  List<String> runIds();
+
+  List<LayerIterationRow> layerIterations(Collection<String> runIds);
+
+  List<NeuronWindowRow> neuronWindows(Collection<Windows> windows);
+
+  /** Firing rate per neuron per iteration of one layer (averaged over workers), for neuron × iteration heatmaps. */
+  List<NeuronIterationRow> neuronIterations(String runId, int layerIndex);
+
+  /** Final evaluation per run (the latest epoch), for the comparison of runs; empty where none was logged. */
+  Map<String, Double> finalAccuracy(Collection<String> runIds);
+
+  /** Files left out as unreadable, with the reader's error. */
+  Map<String, String> badFiles();
+
+  @Override
+  void close();
+}

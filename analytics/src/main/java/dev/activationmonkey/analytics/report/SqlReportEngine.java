@@ -1,0 +1,129 @@
+package dev.activationmonkey.analytics.report;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The report's queries, for any engine that can run {@link ReportSql} and return rows of plain Java values
+ * (strings, numbers, nulls). DuckDB and Spark differ only in {@link #rows} and their {@link ReportSql.Dialect};
+ * the order of queries and the de-duplication strategy are here, once.
+ */
+public abstract class SqlReportEngine implements ReportEngine {
+  private final ReportSql.Dialect dialect;
+  /** Runs found to hold duplicate snapshots by the last {@link #layerIterations} call. */
+  private final Set<String> runsWithDuplicates = new LinkedHashSet<>();
+
+  protected SqlReportEngine(ReportSql.Dialect dialect) {
+    this.dialect = dialect;
+  }
+
+  /** Runs one SELECT; each row's values in column order (null for SQL NULL). */
+  protected abstract List<Object[]> rows(String sql);
+
+  /** Whether an evaluations table exists in the dataset. */
+  protected abstract boolean hasEvaluations();
+
+  @Override
+  public List<String> runIds() {
+    return rows("SELECT DISTINCT run_id FROM snapshots_all ORDER BY run_id").stream().map(r -> (String) r[0]).toList();
+  }
+
+  @Override
+  public List<LayerIterationRow> layerIterations(Collection<String> runIds) {
+    runsWithDuplicates.clear();
+    if (runIds.isEmpty()) {
+      return List.of();
+    }
+    List<String[]> codes = rows(ReportSql.kindParameters(runIds)).stream()
+        .map(r -> new String[] {(String) r[0], (String) r[1]}).toList();
+    Map<String, Object[]> layers = new java.util.HashMap<>();
+    for (Object[] r : rows(ReportSql.layers(runIds))) {
+      layers.put(r[0] + "\u0000" + integer(r[1]), r);
+    }
+    Map<String, List<LayerIterationRow>> byRun = new LinkedHashMap<>();
+    runIds.forEach(r -> byRun.put(r, new ArrayList<>()));
+    for (Object[] r : rows(ReportSql.layerIterations(runIds, "snapshots_all", codes))) {
+      LayerIterationRow row = layerIteration(r, layers);
+      byRun.get(row.runId()).add(row);
+      if (integer(r[15]) != 0) {
+        runsWithDuplicates.add(row.runId());
+      }
+    }
+    if (!runsWithDuplicates.isEmpty()) {
+      runsWithDuplicates.forEach(run -> byRun.get(run).clear());
+      for (Object[] r : rows(ReportSql.layerIterations(runsWithDuplicates, "snapshots", codes))) {
+        LayerIterationRow row = layerIteration(r, layers);
+        byRun.get(row.runId()).add(row);
+      }
+    }
+    List<LayerIterationRow> out = new ArrayList<>();
+    byRun.values().forEach(out::addAll);
+    return out;
+  }
+
+  /** Runs that held duplicate snapshots (retried tasks, re-sent records), as found by {@link #layerIterations}. */
+  public Set<String> runsWithDuplicates() {
+    return Set.copyOf(runsWithDuplicates);
+  }
+
+  private static LayerIterationRow layerIteration(Object[] r, Map<String, Object[]> layers) {
+    Object[] layer = layers.getOrDefault(r[0] + "\u0000" + integer(r[1]), new Object[5]);
+    return new LayerIterationRow((String) r[0], integer(r[1]), (String) layer[2], (String) layer[3],
+        (String) layer[4], integer(r[2]), longValue(r[3]), integer(r[4]), d(r[5]), d(r[6]), d(r[7]), d(r[8]),
+        d(r[9]), d(r[10]), d(r[11]), longValue(r[12]), longValue(r[13]), longValue(r[14]));
+  }
+
+  @Override
+  public List<NeuronWindowRow> neuronWindows(Collection<Windows> windows) {
+    List<Windows> clean = windows.stream().filter(w -> !runsWithDuplicates.contains(w.runId())).toList();
+    List<Windows> dirty = windows.stream().filter(w -> runsWithDuplicates.contains(w.runId())).toList();
+    List<NeuronWindowRow> out = new ArrayList<>();
+    if (!clean.isEmpty()) {
+      rows(ReportSql.neuronWindows(dialect, clean, false)).forEach(r -> out.add(neuronWindow(r)));
+    }
+    if (!dirty.isEmpty()) {
+      rows(ReportSql.neuronWindows(dialect, dirty, true)).forEach(r -> out.add(neuronWindow(r)));
+    }
+    return out;
+  }
+
+  private static NeuronWindowRow neuronWindow(Object[] r) {
+    return new NeuronWindowRow((String) r[0], integer(r[1]), integer(r[2]), integer(r[3]), d(r[4]), d(r[5]),
+        longValue(r[6]));
+  }
+
+  @Override
+  public List<NeuronIterationRow> neuronIterations(String runId, int layerIndex) {
+    return rows(ReportSql.neuronIterations(dialect, runId, layerIndex)).stream()
+        .map(r -> new NeuronIterationRow(longValue(r[0]), integer(r[1]), d(r[2]))).toList();
+  }
+
+  @Override
+  public Map<String, Double> finalAccuracy(Collection<String> runIds) {
+    Map<String, Double> out = new LinkedHashMap<>();
+    if (!hasEvaluations() || runIds.isEmpty()) {
+      return out;
+    }
+    for (Object[] r : rows(ReportSql.finalAccuracy(runIds))) {
+      out.put((String) r[0], d(r[1]));
+    }
+    return out;
+  }
+
+  static double d(Object v) {
+    return v == null ? Double.NaN : ((Number) v).doubleValue();
+  }
+
+  static int integer(Object v) {
+    return ((Number) v).intValue();
+  }
+
+  static long longValue(Object v) {
+    return v == null ? 0 : ((Number) v).longValue();
+  }
+}

@@ -1,0 +1,102 @@
+package dev.activationmonkey.analytics;
+
+import dev.activationmonkey.analytics.bench.SnapshotFileWriter;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Builds activation logs with known answers, written by DuckDB in the collector's layout. Each layer's
+ * statistics are SQL expressions over the iteration {@code i} (and the neuron {@code k} for firing rates),
+ * so a test states its expected numbers from the same formulas, not from the code under test.
+ */
+public final class TestLogs {
+  private TestLogs() {}
+
+  /** One layer of a synthetic run. Defaults describe a healthy relu layer. */
+  public record Layer(int index, String activation, int neurons, String firingRate, String zeroFraction,
+      String saturated, String gradientW, String nanCount, String parameterW, String updateW) {
+    public static Layer healthy(int index) {
+      return new Layer(index, "relu", 10, "0.3 + 0.4 * (((k * 7 + i) % 10) / 10.0)", "0.5", "NULL", "0.5", "0",
+          "5.0", "0.005");
+    }
+
+    public Layer activation(String a) {
+      return new Layer(index, a, neurons, firingRate, zeroFraction, saturated, gradientW, nanCount, parameterW, updateW);
+    }
+
+    public Layer firingRate(String f) {
+      return new Layer(index, activation, neurons, f, zeroFraction, saturated, gradientW, nanCount, parameterW, updateW);
+    }
+
+    public Layer zeroFraction(String z) {
+      return new Layer(index, activation, neurons, firingRate, z, saturated, gradientW, nanCount, parameterW, updateW);
+    }
+
+    public Layer saturated(String s) {
+      return new Layer(index, activation, neurons, firingRate, zeroFraction, s, gradientW, nanCount, parameterW, updateW);
+    }
+
+    public Layer gradientW(String g) {
+      return new Layer(index, activation, neurons, firingRate, zeroFraction, saturated, g, nanCount, parameterW, updateW);
+    }
+
+    public Layer nanCount(String n) {
+      return new Layer(index, activation, neurons, firingRate, zeroFraction, saturated, gradientW, n, parameterW, updateW);
+    }
+
+    public Layer updateW(String u) {
+      return new Layer(index, activation, neurons, firingRate, zeroFraction, saturated, gradientW, nanCount, parameterW, u);
+    }
+  }
+
+  /**
+   * Writes a run: for each worker, one activation file and one file each of gradients, parameters and
+   * updates (W, and b at a fifth of W's L2 norm), for iterations 0..iterations-1.
+   */
+  public static void writeRun(Path root, String runId, int iterations, int workers, int attempt, List<Layer> layers) {
+    try (SnapshotFileWriter w = new SnapshotFileWriter(root)) {
+      for (Layer layer : layers) {
+        for (int worker = 0; worker < workers; worker++) {
+          String file = "monkey.snapshots+" + worker + "+" + (attempt * 1_000_000 + layer.index() * 10_000) + "+"
+              + (attempt * 1_000_000 + layer.index() * 10_000 + iterations * 2 - 1) + ".parquet";
+          Map<String, String> common = new LinkedHashMap<>();
+          common.put("partition_id", Integer.toString(worker));
+          common.put("attempt_number", Integer.toString(attempt));
+          common.put("kafka_partition", Integer.toString(worker));
+          common.put("iteration", "i");
+          common.put("epoch", "i // 50");
+          common.put("layer_index", Integer.toString(layer.index()));
+          common.put("layer_name", "'dense" + layer.index() + "'");
+          common.put("activation_function", "'" + layer.activation() + "'");
+          common.put("kafka_offset", (attempt * 1_000_000 + layer.index() * 10_000) + " + i");
+          Map<String, String> act = new LinkedHashMap<>(common);
+          act.put("zero_fraction", layer.zeroFraction());
+          act.put("near_zero_fraction", layer.zeroFraction() + " + 0.01");
+          act.put("saturated_fraction", layer.saturated());
+          act.put("neuron_unit", "'NEURON'");
+          act.put("neuron_examples", "64");
+          act.put("firing_rate", "list_transform(range(" + layer.neurons() + "), k -> " + layer.firingRate() + ")");
+          w.write(runId, "activation", file, act, "range(" + iterations + ") t(i)");
+          for (String kind : List.of("gradient", "parameter", "update")) {
+            String w2 = switch (kind) {
+              case "gradient" -> layer.gradientW();
+              case "parameter" -> layer.parameterW();
+              default -> layer.updateW();
+            };
+            Map<String, String> p = new LinkedHashMap<>(common);
+            p.put("iteration", "i // 2");
+            p.put("epoch", "(i // 2) // 50");
+            p.put("parameter_name", "CASE WHEN i % 2 = 0 THEN 'W' ELSE 'b' END");
+            // Expressions are over the iteration: substitute it before the W/b split.
+            String value = "(" + w2.replace("i", "(i // 2)") + ")";
+            p.put("l2_norm", "CASE WHEN i % 2 = 0 THEN " + value + " ELSE " + value + " / 5 END");
+            p.put("nan_count", kind.equals("gradient") ? "CASE WHEN i % 2 = 0 THEN " + layer.nanCount().replace("i", "(i // 2)") + " ELSE 0 END" : "0");
+            w.write(runId, kind, file, p, "range(" + (2 * iterations) + ") t(i)");
+          }
+        }
+      }
+    }
+  }
+}
