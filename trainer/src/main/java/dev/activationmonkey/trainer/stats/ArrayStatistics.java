@@ -82,13 +82,20 @@ public final class ArrayStatistics {
   private static Moments finiteMoments(
       OpExecutioner exec, INDArray array, double sum, StatsOptions options, Saturation saturation) {
     long n = array.length();
-    double variance = exec.exec(new Variance(array, false)).getDouble(0);
     double min = array.minNumber().doubleValue();
     double max = array.maxNumber().doubleValue();
     double meanAbs = array.norm1Number().doubleValue() / n;
     double l2 = array.norm2Number().doubleValue();
+    double mean = sum / n;
+    // Variance from the first two moments saves a pass; it loses precision only when the spread is tiny next to
+    // the mean (e.g. batch-norm gamma near 1), and there the exact two-pass op is used instead.
+    double variance = l2 * l2 / n - mean * mean;
+    if (!(variance > 1e-3 * mean * mean)) {
+      variance = exec.exec(new Variance(array, false)).getDouble(0);
+    }
     long zeros = countMatching(exec, array, Conditions.equals(0.0));
-    long nearZeros = countMatching(exec, array, Conditions.absLessThanOrEqual(options.nearZeroThreshold()));
+    long nearZeros = options.nearZeroThreshold() == 0 ? zeros
+        : countMatching(exec, array, Conditions.absLessThanOrEqual(options.nearZeroThreshold()));
     double[] edges = null;
     long[] bins = null;
     if (options.histogramBins() > 0) {
@@ -101,7 +108,7 @@ public final class ArrayStatistics {
       long high = countMatching(exec, array, Conditions.greaterThanOrEqual(saturation.highThreshold()));
       saturated = (double) (low + high) / n;
     }
-    return new Moments(sum / n, Math.sqrt(Math.max(0.0, variance)), min, max, meanAbs, l2, (double) zeros / n,
+    return new Moments(mean, Math.sqrt(Math.max(0.0, variance)), min, max, meanAbs, l2, (double) zeros / n,
         (double) nearZeros / n, edges, bins, saturated);
   }
 

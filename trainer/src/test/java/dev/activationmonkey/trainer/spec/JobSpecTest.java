@@ -1,0 +1,126 @@
+package dev.activationmonkey.trainer.spec;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.activationmonkey.errors.ExitCode;
+import dev.activationmonkey.errors.InvalidInputException;
+import dev.activationmonkey.snapshot.avro.Kind;
+import dev.activationmonkey.trainer.cli.TrainCommand;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.EnumSet;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class JobSpecTest {
+  private static final String LAYERS = """
+      network:
+        layers:
+          - {type: dense, size: 8, activation: relu}
+          - {type: output, size: 10}
+      """;
+
+  private static String message(String yaml) {
+    InvalidInputException e = assertThrows(InvalidInputException.class, () -> JobSpec.parse(yaml, "job.yaml"));
+    assertEquals(ExitCode.INVALID_INPUT, e.exitCode());
+    return e.getMessage();
+  }
+
+  @Test
+  void defaults() {
+    JobSpec spec = JobSpec.parse(LAYERS, "job.yaml");
+    assertEquals("mnist", spec.data().format());
+    assertEquals("bundled", spec.data().path());
+    assertEquals(0.2, spec.data().testFraction());
+    assertEquals(64, spec.data().batchSize());
+    assertEquals("scale", spec.data().normalize());
+    assertEquals(1, spec.training().epochs());
+    assertEquals(2, spec.training().workers());
+    assertEquals("local[2]", spec.training().effectiveMaster());
+    assertEquals("parameter-averaging", spec.training().trainingMaster());
+    assertEquals(EnumSet.allOf(Kind.class), spec.logging().kinds());
+    assertEquals(10, spec.logging().every());
+    assertEquals(20, spec.logging().stats().histogramBins());
+    assertEquals("monkey.snapshots", spec.logging().kafka().topic());
+    assertEquals("softmax", spec.network().layers().get(1).activation());
+    assertEquals("mcxent", spec.network().layers().get(1).loss());
+    assertEquals("adam", spec.network().updater().type());
+  }
+
+  @Test
+  void unknownActivationNamesTheKeyPathAndTheAllowedNames() {
+    String m = message(LAYERS.replace("activation: relu", "activation: rleu"));
+    assertTrue(m.startsWith("job.yaml: network.layers[0].activation: unknown activation 'rleu'; allowed: "), m);
+    assertTrue(m.contains("relu") && m.contains("leakyrelu") && m.contains("softplus"), m);
+  }
+
+  @Test
+  void everyDl4jActivationAndWeightInitIsAcceptedByName() {
+    for (org.nd4j.linalg.activations.Activation a : org.nd4j.linalg.activations.Activation.values()) {
+      JobSpec.parse(LAYERS.replace("activation: relu", "activation: " + a.name().toLowerCase()), "job.yaml");
+    }
+    JobSpec spec = JobSpec.parse(LAYERS.replace("activation: relu", "activation: leaky-relu, weight-init: he"), "job.yaml");
+    assertEquals("leakyrelu", spec.network().layers().get(0).activation());
+    assertEquals("relu", spec.network().layers().get(0).weightInit());
+  }
+
+  @Test
+  void unknownKeyIsRejectedWithTheKeysAllowedThere() {
+    String m = message(LAYERS + "training:\n  epoch: 3\n");
+    assertTrue(m.startsWith("job.yaml: training.epoch: unknown key; allowed here: "), m);
+    assertTrue(m.contains("epochs"), m);
+  }
+
+  @Test
+  void wrongTypeAndImpossibleValues() {
+    assertTrue(message(LAYERS + "training:\n  epochs: many\n")
+        .startsWith("job.yaml: training.epochs: expected a whole number, got 'many'"));
+    assertTrue(message(LAYERS + "training:\n  workers: 0\n").contains("training.workers: 0 is out of range; allowed: 1 to 100000"));
+    assertTrue(message(LAYERS + "logging:\n  kinds: [activations, weights]\n")
+        .contains("logging.kinds: unknown kind 'weights'; allowed: activations, gradients, parameters, updates"));
+    assertTrue(message(LAYERS + "training:\n  training-master: ring\n")
+        .contains("allowed: parameter-averaging, shared-gradients"));
+    assertTrue(message(LAYERS + "logging:\n  kafka:\n    properties: {enable.idempotence: 'false'}\n")
+        .contains("logging.kafka.properties.enable.idempotence: set by the trainer"));
+    assertTrue(message("network:\n  layers:\n    - {type: dense, size: 8}\n")
+        .contains("network.layers[0].type: the last layer must be of type output"));
+    assertTrue(message("network: {}\n").contains("network.layers: required"));
+    assertTrue(message("data: [1, 2]\n").contains("data: expected a mapping"));
+    assertTrue(message("a: [\n").startsWith("job.yaml: not valid YAML"));
+  }
+
+  @Test
+  void kafkaPropertiesPassThroughAndOverridesApply() {
+    JobSpec spec = JobSpec.parse(LAYERS + """
+        logging:
+          kafka:
+            properties:
+              security.protocol: SASL_SSL
+              sasl.mechanism: PLAIN
+        """, "job.yaml").withOverrides(new JobSpec.Overrides("b:9092", "t1", "local[3]", 4));
+    assertEquals("SASL_SSL", spec.logging().kafka().properties().get("security.protocol"));
+    assertEquals("b:9092", spec.logging().kafka().bootstrapServers());
+    assertEquals("t1", spec.logging().kafka().topic());
+    assertEquals("local[3]", spec.training().effectiveMaster());
+    assertEquals(4, spec.training().epochs());
+  }
+
+  @Test
+  void theDemoJobIsValid() {
+    JobSpec demo = JobSpec.demo();
+    assertEquals(3, demo.network().layers().size());
+    assertEquals(2, demo.training().epochs());
+  }
+
+  @Test
+  void theCommandExitsWith2AndTheMessageOnAnInvalidSpec(@TempDir Path dir) throws Exception {
+    Path job = dir.resolve("job.yaml");
+    Files.writeString(job, LAYERS.replace("size: 8", "size: -3"));
+    assertEquals(ExitCode.INVALID_INPUT, TrainCommand.execute("--config", job.toString(), "--validate-only"));
+    assertEquals(ExitCode.INVALID_INPUT, TrainCommand.execute("--config", dir.resolve("missing.yaml").toString()));
+    Files.writeString(job, LAYERS);
+    assertEquals(ExitCode.OK, TrainCommand.execute("--config", job.toString(), "--validate-only"));
+  }
+}
