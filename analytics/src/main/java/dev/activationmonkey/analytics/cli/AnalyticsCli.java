@@ -45,7 +45,6 @@ public final class AnalyticsCli implements Runnable {
       err.flush();
       return ExitCode.INTERNAL;
     });
-    cl.setExitCodeExceptionMapper(e -> e instanceof MonkeyException m ? m.exitCode() : ExitCode.INTERNAL);
     return cl;
   }
 }
