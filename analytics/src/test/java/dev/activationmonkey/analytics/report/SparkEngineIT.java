@@ -1,0 +1,108 @@
+package dev.activationmonkey.analytics.report;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.activationmonkey.analytics.ActivationLog;
+import dev.activationmonkey.analytics.TestLogs;
+import dev.activationmonkey.analytics.TestLogs.Layer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The Spark engine gives the DuckDB engine's numbers and alerts on the same data (Spark in local mode). */
+class SparkEngineIT {
+  @TempDir
+  Path root;
+
+  @Test
+  void sparkAndDuckDbAgreeOnEveryNumberAndAlert() throws Exception {
+    TestLogs.writeRun(root, "dead", 60, 2, 0, List.of(Layer.healthy(0),
+        Layer.healthy(1).firingRate("CASE WHEN k < 3 THEN 0.0 ELSE 0.3 + k / 100.0 END")));
+    TestLogs.writeRun(root, "dead", 60, 1, 1, List.of(Layer.healthy(1).zeroFraction("0.8"))); // a retried task
+    TestLogs.writeRun(root, "exploding", 60, 2, 0, List.of(Layer.healthy(0).gradientW("0.1 * pow(10, i / 15.0)"),
+        Layer.healthy(1).activation("sigmoid").saturated("0.6 + i / 1000.0").nanCount("CASE WHEN i > 40 THEN 1 ELSE 0 END")));
+    TestLogs.writeRun(root, "42", 60, 2, 0, List.of(Layer.healthy(0), Layer.healthy(1).updateW("0.2")));
+    // Something broken among good files: both engines leave it out and name it.
+    Path bad = root.resolve("snapshots/run_id=42/kind=update/monkey.snapshots+5+0+1.parquet");
+    Files.writeString(bad, "not parquet");
+
+    Report duck;
+    try (ReportEngine engine = new DuckDbEngine(ActivationLog.open(root.toString()), true)) {
+      duck = new ReportBuilder(engine, Thresholds.defaults()).build("x", List.of());
+    }
+    Report spark;
+    try (SparkEngine engine = SparkEngine.open(root.toString(), "local[2]")) {
+      spark = new ReportBuilder(engine, Thresholds.defaults()).build("x", List.of());
+      assertEquals(java.util.Set.of("dead"), engine.runsWithDuplicates());
+      List<NeuronIterationRow> neurons = engine.neuronIterations("dead", 1);
+      assertEquals(60 * 10, neurons.size());
+    }
+    assertEquals("spark", spark.engine());
+    assertEquals(List.of(bad.toString()), List.copyOf(spark.badFiles().keySet()));
+    assertEquals(duck.badFiles().keySet(), spark.badFiles().keySet());
+    assertEquals(List.of("42", "dead", "exploding"), spark.runs().stream().map(RunReport::runId).toList());
+    assertEquals(duck.runs().size(), spark.runs().size());
+    assertFalse(duck.alerts().isEmpty());
+    for (int i = 0; i < duck.runs().size(); i++) {
+      RunReport d = duck.runs().get(i);
+      RunReport s = spark.runs().get(i);
+      assertEquals(d.windows(), s.windows());
+      assertEquals(d.workers(), s.workers());
+      close(d.gradientRatio(), s.gradientRatio(), "gradient ratio " + d.runId());
+      assertEquals(d.series().size(), s.series().size());
+      for (int j = 0; j < d.series().size(); j++) {
+        LayerIterationRow a = d.series().get(j);
+        LayerIterationRow b = s.series().get(j);
+        assertEquals(List.of(a.runId(), a.layerIndex(), a.layerName(), a.layerType(), String.valueOf(a.activationFunction()),
+            a.epoch(), a.iteration(), a.workers(), a.activationNonFinite(), a.gradientNonFinite(), a.parameterNonFinite()),
+            List.of(b.runId(), b.layerIndex(), b.layerName(), b.layerType(), String.valueOf(b.activationFunction()),
+            b.epoch(), b.iteration(), b.workers(), b.activationNonFinite(), b.gradientNonFinite(), b.parameterNonFinite()));
+        close(a.zeroFraction(), b.zeroFraction(), "zero " + a);
+        close(a.saturatedFraction(), b.saturatedFraction(), "saturated " + a);
+        close(a.gradientL2(), b.gradientL2(), "gradient " + a);
+        close(a.updateRatioLog10(), b.updateRatioLog10(), "update ratio " + a);
+      }
+      assertEquals(d.layers().size(), s.layers().size());
+      for (int j = 0; j < d.layers().size(); j++) {
+        LayerReport a = d.layers().get(j);
+        LayerReport b = s.layers().get(j);
+        assertEquals(List.of(a.neurons(), a.deadLastWindow(), a.deadWholeRun(), a.lazy(), a.firstNonFiniteIteration()),
+            List.of(b.neurons(), b.deadLastWindow(), b.deadWholeRun(), b.lazy(), b.firstNonFiniteIteration()));
+        close(a.gradientGrowth(), b.gradientGrowth(), "growth");
+        close(a.saturatedFraction(), b.saturatedFraction(), "saturation");
+      }
+      assertEquals(d.alerts().size(), s.alerts().size(), d.alerts() + " vs " + s.alerts());
+      for (int j = 0; j < d.alerts().size(); j++) {
+        Alert a = d.alerts().get(j);
+        Alert b = s.alerts().get(j);
+        assertEquals(List.of(a.level(), a.rule(), String.valueOf(a.layerIndex()), a.fromIteration(), a.toIteration()),
+            List.of(b.level(), b.rule(), String.valueOf(b.layerIndex()), b.fromIteration(), b.toIteration()));
+        for (Map.Entry<String, Double> e : a.evidence().entrySet()) {
+          close(e.getValue(), b.evidence().get(e.getKey()), a.rule() + " " + e.getKey());
+        }
+      }
+    }
+    // The retried task's numbers won in both engines.
+    assertTrue(spark.runs().get(1).series().stream().filter(r -> r.layerIndex() == 1)
+        .allMatch(r -> Math.abs(r.zeroFraction() - (0.8 + 0.5) / 2) < 1e-12),
+        () -> spark.runs().get(1).series().stream().filter(r -> r.layerIndex() == 1).limit(3).toList().toString());
+    // Attempt 1 of worker 0 fired every neuron of layer 1, so no neuron is dead across workers any more.
+    assertTrue(spark.alerts().stream().noneMatch(a -> a.rule().equals("dead-neurons")));
+    assertTrue(spark.alerts().stream().anyMatch(a -> a.rule().equals("saturation")));
+    assertTrue(spark.alerts().stream().anyMatch(a -> a.rule().equals("update-ratio") && a.runId().equals("42")));
+    assertTrue(spark.alerts().stream().anyMatch(a -> a.rule().equals("non-finite")));
+  }
+
+  private static void close(double a, double b, String what) {
+    if (Double.isNaN(a) || Double.isNaN(b)) {
+      assertEquals(Double.isNaN(a), Double.isNaN(b), what);
+      return;
+    }
+    assertEquals(a, b, Math.max(1e-12, Math.abs(a) * 1e-9), what);
+  }
+}
