@@ -52,8 +52,9 @@ public final class MaximizeCommand implements Callable<Integer> {
   @Option(names = "--l2", defaultValue = "0.01", description = "L2 penalty on the distance from mid-range (default ${DEFAULT-VALUE}).")
   double l2;
 
-  @Option(names = "--jitter", defaultValue = "1", description = "Random shift in pixels before each step (default ${DEFAULT-VALUE}; 0 = off).")
-  int jitter;
+  @Option(names = "--jitter", paramLabel = "PIXELS",
+      description = "Random shift in pixels before each step (default: 1 for convolutional models, 0 for dense ones).")
+  Integer jitter;
 
   @Option(names = "--blur", defaultValue = "0.5", description = "Gaussian blur sigma in pixels (default ${DEFAULT-VALUE}; 0 = off).")
   double blur;
@@ -87,10 +88,10 @@ public final class MaximizeCommand implements Callable<Integer> {
     if (inputShape != null && inputShape.length != 3) {
       throw new InvalidInputException("--input-shape takes CHANNELS,HEIGHT,WIDTH");
     }
-    ActivationMaximizer.Settings settings = new ActivationMaximizer.Settings(steps, learningRate, l2, jitter, blur,
-        blurEvery, inputRange[0], inputRange[1], seed);
     MultiLayerNetwork net = load(model);
     ActivationMaximizer maximizer = new ActivationMaximizer(net, inputShape);
+    ActivationMaximizer.Settings settings = new ActivationMaximizer.Settings(steps, learningRate, l2,
+        jitter != null ? jitter : maximizer.convolutional() ? 1 : 0, blur, blurEvery, inputRange[0], inputRange[1], seed);
     ActivationMaximizer.Result result = maximizer.maximize(layer, neuron, settings);
     writeImage(result.input(), maximizer.imageShape(), inputRange[0], inputRange[1], out);
     PrintWriter w = spec.commandLine().getOut();

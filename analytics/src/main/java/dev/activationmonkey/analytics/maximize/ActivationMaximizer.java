@@ -26,10 +26,10 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * <p>The objective is {@code a(x) - l2 * ||x - mid||^2}, where a(x) is the unit's activation (a dense
  * neuron's output; a convolution channel's mean over positions; for the output layer the class's logit, its
  * pre-softmax value, because softmax probabilities can be raised by lowering the other classes). Each step
- * takes the gradient through the layers' own backprop, normalises it by its mean absolute value, and
+ * starts from the best of {@value #STARTS} random inputs, takes the gradient through the layers' own backprop, normalises it by its mean absolute value, and
  * clips x to the input range. Regularisation against adversarial noise: the L2 penalty, random jitter
  * (the input is shifted by up to {@code jitter} pixels before each step and shifted back after), and a
- * Gaussian blur every {@code blurEvery} steps.
+ * Gaussian blur every {@code blurEvery} steps. Jitter suits convolutional models (see {@link #convolutional()}).
  */
 public final class ActivationMaximizer {
   /** Settings with their documented defaults in {@link #defaults()}. */
@@ -57,6 +57,9 @@ public final class ActivationMaximizer {
 
   /** Where the ascent ended: the input (channels × height × width, row-major) and the unit's activation there. */
   public record Result(double[] input, double activation, double startActivation) {}
+
+  /** Random start points tried; the ascent starts from the one that excites the unit most. */
+  static final int STARTS = 16;
 
   private final MultiLayerNetwork net;
   private final int channels;
@@ -109,9 +112,19 @@ public final class ActivationMaximizer {
     channels = shape[0];
     height = shape[1];
     width = shape[2];
+    net.initGradientsView(); // a restored network has no gradient buffers until it is trained
     for (int i = 0; i < net.getnLayers(); i++) {
       net.getLayer(i).conf().getLayer().setIDropout(null); // deterministic forward and backward passes
     }
+  }
+
+  /**
+   * Whether the model takes image-shaped input into convolutions, where a shifted input is still a
+   * meaningful input: jitter helps there. A dense layer sees a shifted image as a different input (its relu
+   * may switch off and the gradient vanish), so jitter defaults to 0 for dense models.
+   */
+  public boolean convolutional() {
+    return !flatInput || net.getLayerWiseConfigurations().getInputPreProcess(0) instanceof FeedForwardToCnnPreProcessor;
   }
 
   public int inputSize() {
@@ -151,11 +164,26 @@ public final class ActivationMaximizer {
     }
     Random random = new Random(s.seed());
     double mid = (s.inputMin() + s.inputMax()) / 2;
+    // Start from the best of a few random inputs: a unit behind a relu that is off at the start point has a
+    // zero gradient and would never move.
+    float[][] starts = new float[STARTS][inputSize()];
+    for (float[] candidate : starts) {
+      for (int i = 0; i < candidate.length; i++) {
+        candidate[i] = (float) (s.inputMin() + random.nextDouble() * (s.inputMax() - s.inputMin()));
+      }
+    }
+    double[] startValues = activations(starts, layer, unit);
+    int best = 0;
+    for (int i = 1; i < startValues.length; i++) {
+      if (startValues[i] > startValues[best]) {
+        best = i;
+      }
+    }
     double[] x = new double[inputSize()];
     for (int i = 0; i < x.length; i++) {
-      x[i] = mid + (random.nextDouble() - 0.5) * 0.1 * (s.inputMax() - s.inputMin());
+      x[i] = starts[best][i];
     }
-    double start = value(x, layer, unit);
+    double start = startValues[best];
     for (int step = 0; step < s.steps(); step++) {
       int dy = s.jitter() == 0 ? 0 : random.nextInt(2 * s.jitter() + 1) - s.jitter();
       int dx = s.jitter() == 0 ? 0 : random.nextInt(2 * s.jitter() + 1) - s.jitter();

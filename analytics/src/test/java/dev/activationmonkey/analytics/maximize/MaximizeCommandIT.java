@@ -1,0 +1,125 @@
+package dev.activationmonkey.analytics.maximize;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.activationmonkey.analytics.cli.AnalyticsCli;
+import java.awt.image.BufferedImage;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.imageio.ImageIO;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.deeplearning4j.util.ModelSerializer;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+import picocli.CommandLine;
+
+/** Activation maximization on real DL4J models saved with ModelSerializer, against real MNIST digits. */
+class MaximizeCommandIT {
+  @TempDir
+  static Path dir;
+  static Path mlp;
+  static Path cnn;
+  static final Path MNIST = Path.of(System.getProperty("monkey.project.root", ".."))
+      .resolve("trainer/src/main/resources/dev/activationmonkey/trainer/data/mnist/t10k-images-idx3-ubyte.gz");
+
+  @BeforeAll
+  static void models() throws Exception {
+    MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(7).weightInit(WeightInit.XAVIER).list()
+        .layer(new DenseLayer.Builder().nIn(784).nOut(16).activation(Activation.RELU).build())
+        .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(16).nOut(10)
+            .activation(Activation.SOFTMAX).build())
+        .build();
+    MultiLayerNetwork net = new MultiLayerNetwork(conf);
+    net.init();
+    mlp = dir.resolve("mlp.zip");
+    ModelSerializer.writeModel(net, mlp.toFile(), false);
+
+    MultiLayerConfiguration convConf = new NeuralNetConfiguration.Builder().seed(7).weightInit(WeightInit.XAVIER).list()
+        .layer(new ConvolutionLayer.Builder(5, 5).nOut(4).activation(Activation.RELU).build())
+        .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(10).activation(Activation.SOFTMAX).build())
+        .setInputType(InputType.convolutionalFlat(28, 28, 1))
+        .build();
+    MultiLayerNetwork conv = new MultiLayerNetwork(convConf);
+    conv.init();
+    cnn = dir.resolve("cnn.zip");
+    ModelSerializer.writeModel(conv, cnn.toFile(), false);
+  }
+
+  private record Run(int code, String out, String err) {}
+
+  private static Run run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    CommandLine cl = AnalyticsCli.commandLine(new dev.activationmonkey.analytics.cli.MaximizeCommand());
+    cl.setOut(new PrintWriter(out, true));
+    cl.setErr(new PrintWriter(err, true));
+    return new Run(cl.execute(args), out.toString(), err.toString());
+  }
+
+  @Test
+  void hiddenNeuronExceedsTheBestMnistExample() throws Exception {
+    assertTrue(Files.exists(MNIST), MNIST.toString());
+    Path png = dir.resolve("n3.png");
+    Run r = run("--model", mlp.toString(), "--layer", "0", "--neuron", "3", "--out", png.toString(),
+        "--steps", "60", "--examples", MNIST.toString(), "--examples-limit", "2000");
+    assertEquals(0, r.code(), r.err());
+    BufferedImage image = ImageIO.read(png.toFile());
+    assertEquals(28, image.getWidth());
+    assertEquals(28, image.getHeight());
+    Matcher reached = Pattern.compile("activation (-?[0-9.]+) reached").matcher(r.out());
+    Matcher best = Pattern.compile("best of 2000 examples: #([0-9]+) with activation (-?[0-9.]+)").matcher(r.out());
+    assertTrue(reached.find() && best.find(), r.out());
+    double a = Double.parseDouble(reached.group(1));
+    double b = Double.parseDouble(best.group(2));
+    assertTrue(a > b && b > 0, r.out());
+  }
+
+  @Test
+  void outputLogitAndConvolutionChannel() throws Exception {
+    Run logit = run("--model", mlp.toString(), "--layer", "1", "--neuron", "7", "--out",
+        dir.resolve("class7.png").toString(), "--steps", "40");
+    assertEquals(0, logit.code(), logit.err());
+    Matcher m = Pattern.compile("activation (-?[0-9.]+) reached after 40 steps \\(start (-?[0-9.]+)\\)").matcher(logit.out());
+    assertTrue(m.find(), logit.out());
+    assertTrue(Double.parseDouble(m.group(1)) > Double.parseDouble(m.group(2)), logit.out());
+
+    Run conv = run("--model", cnn.toString(), "--layer", "0", "--neuron", "2", "--out",
+        dir.resolve("channel2.png").toString(), "--steps", "30");
+    assertEquals(0, conv.code(), conv.err());
+    assertEquals(28, ImageIO.read(dir.resolve("channel2.png").toFile()).getWidth());
+  }
+
+  @Test
+  void badInputIsExitTwoAndWritesNothing() throws Exception {
+    Path out = dir.resolve("never.png");
+    Run missing = run("--model", dir.resolve("none.zip").toString(), "--layer", "0", "--neuron", "0", "--out", out.toString());
+    assertEquals(2, missing.code());
+    assertTrue(missing.err().contains("none.zip"), missing.err());
+    Run layer = run("--model", mlp.toString(), "--layer", "5", "--neuron", "0", "--out", out.toString());
+    assertEquals(2, layer.code());
+    assertTrue(layer.err().contains("layers 0-1"), layer.err());
+    Run neuron = run("--model", mlp.toString(), "--layer", "0", "--neuron", "16", "--out", out.toString());
+    assertEquals(2, neuron.code());
+    assertTrue(neuron.err().contains("units 0-15"), neuron.err());
+    Path junk = dir.resolve("junk.zip");
+    Files.writeString(junk, "not a model");
+    Run notModel = run("--model", junk.toString(), "--layer", "0", "--neuron", "0", "--out", out.toString());
+    assertEquals(2, notModel.code());
+    assertTrue(Files.notExists(out));
+  }
+}
