@@ -127,7 +127,7 @@ public final class Trainer {
         String evaluation = "";
         if (testRdd != null && training.evaluate()) {
           org.nd4j.evaluation.classification.Evaluation ev = sparkNet.evaluate(testRdd);
-          double loss = sparkNet.calculateScore(testRdd, true);
+          double loss = testLoss(sc, sparkNet, testRdd);
           lossHolder[0] = loss;
           accuracy = ev.accuracy();
           Evaluation record = new Evaluation(runId, epoch, (long) sparkNet.getNetwork().getIterationCount(),
@@ -167,6 +167,17 @@ public final class Trainer {
       }
     }
     return result;
+  }
+
+  /**
+   * The mean loss on the test set, computed on a copy of the network. {@code calculateScore} broadcasts the
+   * network's own parameter array, and Spark 3.5 closes AutoCloseable broadcast values (an INDArray is one)
+   * when it cleans the broadcast up: the network being trained would lose its parameters at the next GC
+   * (seen as "You can't use DataBuffer once it was released", or a native crash, in the next epoch's fit).
+   */
+  private static double testLoss(SparkContext sc, SparkDl4jMultiLayer sparkNet, JavaRDD<DataSet> test) {
+    MultiLayerNetwork copy = sparkNet.getNetwork().clone();
+    return new SparkDl4jMultiLayer(sc, copy, sparkNet.getTrainingMaster()).calculateScore(test, true);
   }
 
   private static boolean drainSpill(SnapshotProducer producer, DeliveryCounts counts, long timeoutMillis,
