@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Activation Monkey launcher: builds what it needs on first use, then runs the `monkey` command line.
+#   ./monkey --help            every command
+#   ./monkey demo              the whole pipeline on this machine
+# Environment: JAVA_HOME (a JDK 17), MONKEY_JAVA_OPTS (extra JVM flags, e.g. -Xmx8g),
+#              MONKEY_STATE_DIR (default ./.monkey), MONKEY_OFFLINE=1 (build with mvn -o).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+CLASSPATH_FILE="$ROOT/deploy/target/classpath.txt"
+KAFKA_LIB="$ROOT/deploy/local-kafka/target/kafka-lib"
+JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
+
+needs_build() {
+  [[ ! -f "$CLASSPATH_FILE" || ! -d "$ROOT/deploy/target/classes" || ! -d "$KAFKA_LIB" ]] && return 0
+  # Rebuild when any source, resource or pom changed since the last build.
+  [[ -n "$(find "$ROOT" -path "$ROOT/.monkey" -prune -o -path '*/target' -prune -o \
+      \( -name '*.java' -o -name 'pom.xml' -o -path '*/src/main/resources/*' -o -name '*.avsc' \) \
+      -newer "$CLASSPATH_FILE" -print -quit)" ]]
+}
+
+if needs_build; then
+  if [[ ! -d "$HOME/.m2/repository/org/deeplearning4j" ]]; then
+    echo "monkey: first build: Maven fetches Spark, DL4J and Kafka (~1.5 GB) once; this takes a few minutes." >&2
+  else
+    echo "monkey: building (sources changed) ..." >&2
+  fi
+  (cd "$ROOT" && mvn -B -q ${MONKEY_OFFLINE:+-o} -DskipTests -Dmaven.javadoc.skip=true install) >&2
+fi
+
+# Java 17 flags Spark and ND4J need (see README, "Running on a cluster").
+OPENS=(--add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED
+  --add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/java.util=ALL-UNNAMED
+  --add-opens=java.base/java.lang.invoke=ALL-UNNAMED --add-opens=java.base/sun.util.calendar=ALL-UNNAMED
+  --add-opens=java.base/java.util.concurrent=ALL-UNNAMED --add-opens=java.base/java.net=ALL-UNNAMED
+  --add-opens=java.base/java.io=ALL-UNNAMED --add-opens=java.base/sun.nio.cs=ALL-UNNAMED
+  --add-opens=java.base/sun.security.action=ALL-UNNAMED)
+
+# shellcheck disable=SC2086
+exec "$JAVA" "${OPENS[@]}" -Xmx6g -XX:+UseG1GC \
+  -Daeron.publication.unblock.timeout=60000000000 \
+  -Dmonkey.home="$ROOT" -Dmonkey.kafka.lib="$KAFKA_LIB" \
+  ${MONKEY_JAVA_OPTS:-} \
+  -cp "$ROOT/deploy/target/classes:$(cat "$CLASSPATH_FILE")" \
+  dev.activationmonkey.cli.Monkey "$@"
