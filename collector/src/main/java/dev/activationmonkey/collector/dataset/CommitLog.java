@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.UUID;
-import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.Path;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -115,12 +114,12 @@ public final class CommitLog {
     Path dir = stateDir(topic, partition);
     List<Long> firsts = new ArrayList<>();
     List<Path> others = new ArrayList<>();
-    for (FileStatus entry : storage.list(dir)) {
-      String name = entry.getPath().getName();
+    for (Path entry : storage.list(dir)) {
+      String name = entry.getName();
       if (name.startsWith(MANIFEST_PREFIX)) {
         firsts.add(Long.parseLong(name.substring(MANIFEST_PREFIX.length())));
       } else {
-        others.add(entry.getPath());
+        others.add(entry);
       }
     }
     firsts.sort(Comparator.naturalOrder());
@@ -168,9 +167,9 @@ public final class CommitLog {
   /** Data files this log's manifests already committed, by target; for tests and tools. */
   public Map<String, CommitManifest> manifests(String topic, int partition) throws IOException {
     Map<String, CommitManifest> result = new HashMap<>();
-    for (FileStatus entry : storage.list(stateDir(topic, partition))) {
-      if (entry.getPath().getName().startsWith(MANIFEST_PREFIX)) {
-        result.put(entry.getPath().getName(), CommitManifest.parse(storage.read(entry.getPath())));
+    for (Path entry : storage.list(stateDir(topic, partition))) {
+      if (entry.getName().startsWith(MANIFEST_PREFIX)) {
+        result.put(entry.getName(), CommitManifest.parse(storage.read(entry)));
       }
     }
     return result;
@@ -201,9 +200,9 @@ public final class CommitLog {
 
   private void pruneManifests(Path dir) throws IOException {
     List<Path> manifests = new ArrayList<>();
-    for (FileStatus entry : storage.list(dir)) {
-      if (entry.getPath().getName().startsWith(MANIFEST_PREFIX)) {
-        manifests.add(entry.getPath());
+    for (Path entry : storage.list(dir)) {
+      if (entry.getName().startsWith(MANIFEST_PREFIX)) {
+        manifests.add(entry);
       }
     }
     if (manifests.size() <= KEPT_MANIFESTS) {

@@ -25,6 +25,8 @@ public final class ParquetFiles {
       throws IOException {
     Configuration conf = new Configuration(false);
     conf.setInt("parquet.compression.codec.zstd.level", zstdLevel);
+    // Reuse zstd-jni's buffers across pages and files instead of allocating them per page.
+    conf.setBoolean("parquet.compression.codec.zstd.bufferPool.enabled", true);
     return new Builder(file, table)
         .withConf(conf)
         .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
