@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -61,7 +62,13 @@ final class DemoCommand implements Callable<Integer> {
     JobSpec spec = loadSpec();
     LocalKafka broker = LocalKafka.builder().dataDir(kafkaDir).port(port).build();
     boolean startedBroker = !broker.isRunning();
+    AtomicReference<Collector> running = new AtomicReference<>();
+    // Ctrl-C: commit what the collector holds (nothing accepted is lost), then stop the broker we started.
     Thread cleanup = new Thread(() -> {
+      Collector collector = running.getAndSet(null);
+      if (collector != null) {
+        collector.close();
+      }
       if (startedBroker) {
         broker.stop();
       }
@@ -81,11 +88,14 @@ final class DemoCommand implements Callable<Integer> {
       step(2, "Starting the collector, writing Parquet to " + dataDir);
       RunResult result;
       try (Collector collector = Collector.start(collectorConfig)) {
+        running.set(collector);
         String master = spec.training().master() != null ? spec.training().master() : "local[" + spec.training().workers() + "]";
         step(3, "Training on Spark (" + master + ") with dl4j-spark; snapshots stream to Kafka");
         result = new Trainer().run(spec.withBootstrapServers(broker.bootstrapServers()).withTopic(TOPIC), out);
         step(4, "Waiting until the collector has written every record to Parquet");
         collector.awaitCaughtUp(Duration.ofMinutes(2));
+      } finally {
+        running.set(null);
       }
 
       step(5, "Reading the Parquet files back with DuckDB");
