@@ -111,7 +111,8 @@ public final class Collector implements AutoCloseable {
   private volatile long bufferedBytes;
   private volatile double recordsPerSecond;
   private volatile boolean closing;
-  private volatile boolean flushRequested;
+  /** End offsets awaitCaughtUp waits for: a batch that reached its partition's is committed without waiting to idle. */
+  private volatile Map<TopicPartition, Long> flushAt = Map.of();
   private volatile Throwable failure;
 
   private Collector(CollectorConfig config, Consumer<CollectorStats> statusListener) {
@@ -178,8 +179,8 @@ public final class Collector implements AutoCloseable {
   /**
    * Returns once every record in the topics at call time (their end offsets, all partitions) is in
    * visible Parquet files (or the dead-letter topic) and the group's offsets are committed past it,
-   * whichever collector of the group wrote it. Asks for open batches to be committed now rather than at
-   * the next idle flush.
+   * whichever collector of the group wrote it. A batch that reaches those offsets is committed at once
+   * rather than at the next idle flush.
    *
    * @throws TimeoutException if that does not happen within {@code timeout}
    * @throws IllegalStateException if the collector stopped on a failure
@@ -188,9 +189,9 @@ public final class Collector implements AutoCloseable {
     long deadline = System.nanoTime() + timeout.toNanos();
     Map<TopicPartition, Long> ends = endOffsets();
     Map<TopicPartition, Long> behind = new HashMap<>(ends);
+    flushAt = Map.copyOf(ends);
     while (true) {
       throwIfFailed();
-      flushRequested = true;
       Map<TopicPartition, OffsetAndMetadata> committed;
       try {
         committed = admin.listConsumerGroupOffsets(config.groupId()).partitionsToOffsetAndMetadata().get();
@@ -348,15 +349,15 @@ public final class Collector implements AutoCloseable {
 
   /** Rotation by size, idle time, age and the memory bound; status and lag. */
   private void maintain(long now) throws IOException {
-    boolean flushAll = flushRequested;
-    flushRequested = false;
+    Map<TopicPartition, Long> flushTargets = flushAt;
     long total = 0;
     for (PartitionBatch batch : new ArrayList<>(batches.values())) {
       if (batch.isEmpty()) {
         continue;
       }
       long size = batch.updateSizeEstimate();
-      String why = flushAll ? "flush requested"
+      Long flushTarget = flushTargets.get(batch.partition());
+      String why = flushTarget != null && batch.nextOffset() >= flushTarget ? "caught up"
           : size >= config.rotateBytes() ? "bytes"
           : now - batch.lastAppendNanos() >= config.flushIdle().toNanos() ? "idle"
           : now - batch.startedNanos() >= config.flushMaxAge().toNanos() ? "age"
