@@ -5,6 +5,7 @@ import dev.activationmonkey.analytics.cli.HeatmapCommand;
 import dev.activationmonkey.analytics.cli.MaximizeCommand;
 import dev.activationmonkey.analytics.cli.QueryCommand;
 import dev.activationmonkey.analytics.cli.ReportCommand;
+import dev.activationmonkey.collector.bench.CollectorBenchmark;
 import dev.activationmonkey.collector.cli.CollectCommand;
 import dev.activationmonkey.errors.ExitCode;
 import dev.activationmonkey.errors.MonkeyException;
@@ -56,7 +57,7 @@ public final class Monkey implements Runnable {
       name = "bench",
       mixinStandardHelpOptions = true,
       description = "Benchmarks against a baseline in the same run (prints ratios).",
-      subcommands = {OverheadBenchmark.class, AnalyticsBenchmark.class})
+      subcommands = {OverheadBenchmark.class, CollectorBenchmark.class, AnalyticsBenchmark.class})
   static final class Bench implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
