@@ -3,6 +3,7 @@ package dev.activationmonkey.trainer.stats;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.executioner.OpExecutioner;
+import org.nd4j.linalg.api.ops.impl.reduce.longer.CountZero;
 import org.nd4j.linalg.api.ops.impl.reduce.longer.MatchCondition;
 import org.nd4j.linalg.api.ops.impl.summarystats.Variance;
 import org.nd4j.linalg.api.ops.impl.transforms.Histogram;
@@ -37,9 +38,41 @@ public final class ArrayStatistics {
    *     vectors and the sample apply only then
    */
   public static ArrayStats compute(INDArray array, StatsOptions options, Saturation saturation, boolean activations) {
-    try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-      return computeOutsideWorkspaces(array, options, saturation, activations);
+    return compute(array, options, saturation, activations, 1.0);
+  }
+
+  /**
+   * Statistics of {@code scale * array}, without computing the product: moments, extremes, norms and histogram
+   * edges scale linearly, the near-zero test uses {@code threshold / scale}, counts and neuron vectors do not
+   * change. The listener reports DL4J's summed mini-batch gradient as the gradient of the mean loss this way.
+   *
+   * @param scale a positive factor
+   */
+  public static ArrayStats compute(INDArray array, StatsOptions options, Saturation saturation, boolean activations,
+      double scale) {
+    if (!(scale > 0) || Double.isInfinite(scale)) {
+      throw new IllegalArgumentException("scale must be positive and finite, was " + scale);
     }
+    try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+      StatsOptions unscaled = scale == 1.0 ? options : new StatsOptions(options.histogramBins(), options.neurons(),
+          options.sampleExamples(), options.sampleMaxValues(), options.nearZeroThreshold() / scale);
+      ArrayStats raw = computeOutsideWorkspaces(array, unscaled, saturation, activations);
+      return scale == 1.0 ? raw : scaled(raw, scale, options.nearZeroThreshold());
+    }
+  }
+
+  private static ArrayStats scaled(ArrayStats s, double scale, double threshold) {
+    double[] edges = null;
+    if (s.histogramEdges() != null) {
+      edges = new double[s.histogramEdges().length];
+      for (int i = 0; i < edges.length; i++) {
+        edges[i] = s.histogramEdges()[i] * scale;
+      }
+    }
+    return new ArrayStats(s.count(), s.mean() * scale, s.std() * scale, s.min() * scale, s.max() * scale,
+        s.meanAbs() * scale, s.l2Norm() * scale, s.zeroFraction(), s.nearZeroFraction(), threshold, s.nanCount(),
+        s.posInfCount(), s.negInfCount(), edges, s.histogramCounts(), s.perChannel(), s.examples(), s.firingRate(),
+        s.meanActivation(), s.saturatedFraction(), s.sampleShape(), s.sampleValues());
   }
 
   private static ArrayStats computeOutsideWorkspaces(
@@ -50,6 +83,13 @@ public final class ArrayStatistics {
     if (count == 0) {
       return new ArrayStats(0, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, 0, Double.NaN,
           Double.NaN, threshold, 0, 0, 0, null, null, false, 0, null, null, null, null, null);
+    }
+    if (BlasMoments.supports(array)) {
+      Moments fast = fastMoments(exec, array, options, saturation);
+      if (fast != null) {
+        return withVectors(array, options, activations, count, 0, 0, 0, fast);
+      }
+      // NaN, an infinity or a float overflow somewhere: the exact paths below sort it out.
     }
     double sum = array.sumNumber().doubleValue();
     if (Double.isFinite(sum)) {
@@ -73,6 +113,62 @@ public final class ArrayStatistics {
     }
     return withVectors(array, options, activations, count, nan, posInf, negInf,
         nonFiniteMoments(exec, array, count - replaced, replaced, options, saturation));
+  }
+
+  /**
+   * The common case, all finite, float or double: sum, sum of squares and sum of |x| through BLAS level-1 on a
+   * flat view (one cheap native call each, ~20x faster here than ND4J's reduction ops, whose fixed cost per op
+   * dominates on small arrays), the extreme of largest magnitude from {@code iamax}, the other extreme with one
+   * ND4J reduction, and the zero / near-zero counts only when the smallest magnitude ({@code iamin}) says there
+   * can be any. Returns null if anything is not finite.
+   */
+  private static Moments fastMoments(OpExecutioner exec, INDArray array, StatsOptions options, Saturation saturation) {
+    BlasMoments b = BlasMoments.of(array);
+    if (b == null) {
+      return null;
+    }
+    long n = array.length();
+    double mean = b.sum() / n;
+    double variance = b.sumOfSquares() / n - mean * mean;
+    // Float sums lose the variance to cancellation when the spread is small next to the mean (batch-norm gamma
+    // near 1, a sigmoid layer stuck near 1): take the exact two-pass op there.
+    if (!(variance > 0.1 * mean * mean)) {
+      variance = exec.exec(new Variance(array, false)).getDouble(0);
+    }
+    double min;
+    double max;
+    if (b.largestMagnitude() >= 0) {
+      max = b.largestMagnitude();
+      min = b.flat().minNumber().doubleValue();
+    } else {
+      min = b.largestMagnitude();
+      max = b.flat().maxNumber().doubleValue();
+    }
+    double smallest = b.smallestMagnitude();
+    double threshold = options.nearZeroThreshold();
+    long zeros = smallest > 0 ? 0 : countZeros(exec, b.flat());
+    long nearZeros = threshold == 0 || zeros == n ? zeros
+        : smallest > threshold ? 0 : countMatching(exec, b.flat(), Conditions.absLessThanOrEqual(threshold));
+    double[] edges = null;
+    long[] bins = null;
+    if (options.histogramBins() > 0) {
+      edges = edges(min, max, options.histogramBins());
+      bins = exec.exec(new Histogram(b.flat(), options.histogramBins()))[0].toLongVector();
+    }
+    Double saturated = null;
+    if (saturation != null) {
+      long low = min > saturation.lowThreshold() ? 0
+          : countMatching(exec, b.flat(), Conditions.lessThanOrEqual(saturation.lowThreshold()));
+      long high = max < saturation.highThreshold() ? 0
+          : countMatching(exec, b.flat(), Conditions.greaterThanOrEqual(saturation.highThreshold()));
+      saturated = (double) (low + high) / n;
+    }
+    return new Moments(mean, Math.sqrt(Math.max(0.0, variance)), min, max, b.sumOfMagnitudes() / n,
+        Math.sqrt(b.sumOfSquares()), (double) zeros / n, (double) nearZeros / n, edges, bins, saturated);
+  }
+
+  private static long countZeros(OpExecutioner exec, INDArray array) {
+    return exec.exec(new CountZero(array)).getLong(0);
   }
 
   /** The moments and optional whole-array parts; zero and near-zero fractions are over all elements. */

@@ -232,4 +232,70 @@ class ArrayStatisticsTest {
     assertNull(stats.histogramCounts());
     assertNull(stats.firingRate());
   }
+
+  /** DL4J's W and b are 'f'-ordered views at an offset inside one flat parameter (or gradient) buffer. */
+  @Test
+  void viewsInsideAFlatBufferMatchPlainJava() {
+    Random random = new Random(11);
+    int rows = 300;
+    int cols = 70;
+    float[] flat = new float[17 + rows * cols + 9];
+    for (int i = 0; i < flat.length; i++) {
+      double u = random.nextDouble();
+      // Exact zeros (dead inputs), tiny values, and a spread: every counting path is taken.
+      flat[i] = u < 0.2 ? 0f : u < 0.25 ? (float) (random.nextGaussian() * 1e-7) : (float) (random.nextGaussian() * 0.05);
+    }
+    INDArray buffer = Nd4j.createFromArray(flat).reshape(1, flat.length);
+    INDArray w = buffer.get(org.nd4j.linalg.indexing.NDArrayIndex.point(0),
+        org.nd4j.linalg.indexing.NDArrayIndex.interval(17, 17 + rows * cols)).reshape('f', rows, cols);
+    float[] values = new float[rows * cols];
+    System.arraycopy(flat, 17, values, 0, values.length);
+    ArrayStats stats = ArrayStatistics.compute(w, new StatsOptions(10, false, 0, 0, 1e-6), null, false);
+    Reference expected = Reference.of(values, 1e-6, 10);
+    assertMatches(expected, stats);
+    assertArrayEquals(expected.histogram(), stats.histogramCounts());
+  }
+
+  @Test
+  void arrayWithoutZerosSkipsNothingItShouldCount() {
+    float[] values = {0.5f, -0.25f, 2e-7f, 3f, -1e-7f, 0.125f};
+    ArrayStats stats = ArrayStatistics.compute(Nd4j.createFromArray(values).reshape(2, 3),
+        new StatsOptions(4, false, 0, 0, 1e-6), null, false);
+    assertMatches(Reference.of(values, 1e-6, 4), stats);
+    assertEquals(2.0 / 6, stats.nearZeroFraction(), 1e-12);
+    assertEquals(0.0, stats.zeroFraction());
+  }
+
+  @Test
+  void smallSpreadNextToTheMeanKeepsItsStandardDeviation() {
+    Random random = new Random(5);
+    float[] values = new float[5000];
+    for (int i = 0; i < values.length; i++) {
+      values[i] = (float) (1000 + random.nextGaussian() * 0.01);
+    }
+    ArrayStats stats = ArrayStatistics.compute(Nd4j.createFromArray(values), StatsOptions.momentsOnly(0), null, false);
+    assertEquals(Reference.of(values, 0, 1).std(), stats.std(), 1e-4);
+  }
+
+  /** Scaled statistics (the gradient of the mean loss from DL4J's summed gradient) equal those of the product. */
+  @Test
+  void scaledStatisticsEqualThoseOfTheScaledArray() {
+    Random random = new Random(9);
+    float[] values = new float[64 * 20];
+    for (int i = 0; i < values.length; i++) {
+      values[i] = random.nextDouble() < 0.3 ? 0f : (float) (random.nextGaussian() * 1e-4);
+    }
+    double scale = 1.0 / 64;
+    float[] scaledValues = new float[values.length];
+    for (int i = 0; i < values.length; i++) {
+      scaledValues[i] = (float) (values[i] * scale);
+    }
+    StatsOptions options = new StatsOptions(8, false, 0, 0, 1e-6);
+    ArrayStats stats = ArrayStatistics.compute(Nd4j.createFromArray(values).reshape(64, 20), options, null, false, scale);
+    Reference expected = Reference.of(scaledValues, 1e-6, 8);
+    assertMatches(expected, stats);
+    assertArrayEquals(expected.histogram(), stats.histogramCounts());
+    assertEquals(expected.max(), stats.histogramEdges()[8], 1e-9);
+    assertEquals(1e-6, stats.nearZeroThreshold(), "the threshold is reported as configured");
+  }
 }
