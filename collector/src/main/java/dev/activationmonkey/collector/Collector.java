@@ -76,6 +76,8 @@ import org.slf4j.LoggerFactory;
 public final class Collector implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Collector.class);
   private static final Duration POLL = Duration.ofMillis(200);
+  private static final String[] KIND_DIRECTORIES = java.util.Arrays.stream(dev.activationmonkey.snapshot.avro.Kind.values())
+      .map(k -> k.name().toLowerCase(Locale.ROOT)).toArray(String[]::new);
 
   private final CollectorConfig config;
   private final Storage storage;
@@ -86,6 +88,7 @@ public final class Collector implements AutoCloseable {
   private final DeadLetterQueue deadLetters;
   private final Consumer<CollectorStats> statusListener;
   private final Thread thread;
+  private final java.util.concurrent.ExecutorService decodePool;
   private final CountDownLatch stopped = new CountDownLatch(1);
 
   // Owned by the collector thread.
@@ -147,6 +150,12 @@ public final class Collector implements AutoCloseable {
         new KafkaProducer<>(producerProperties, new ByteArraySerializer(), new ByteArraySerializer()),
         config::deadLetterTopic);
     this.thread = new Thread(this::run, "monkey-collector");
+    java.util.concurrent.atomic.AtomicInteger decoderNumber = new java.util.concurrent.atomic.AtomicInteger();
+    this.decodePool = config.decodeThreads() == 0 ? null : java.util.concurrent.Executors.newFixedThreadPool(config.decodeThreads(), r -> {
+      Thread t = new Thread(r, "monkey-collector-decode-" + decoderNumber.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
   }
 
   /** Starts collecting on a thread of its own. */
@@ -263,8 +272,11 @@ public final class Collector implements AutoCloseable {
       while (!closing) {
         ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL);
         long now = System.nanoTime();
-        for (ConsumerRecord<byte[], byte[]> record : records) {
-          process(record, now);
+        List<ConsumerRecord<byte[], byte[]>> polled = new ArrayList<>(records.count());
+        records.forEach(polled::add);
+        RecordDecoder.Result[] decoded = decodeAll(polled);
+        for (int i = 0; i < polled.size(); i++) {
+          process(polled.get(i), decoded[i], now);
         }
         reseeked.clear();
         maintain(now);
@@ -284,17 +296,49 @@ public final class Collector implements AutoCloseable {
         log.warn("closing the consumer: {}", e.toString());
       }
       deadLetters.close();
+      if (decodePool != null) {
+        decodePool.shutdownNow();
+      }
       stopped.countDown();
     }
   }
 
-  private void process(ConsumerRecord<byte[], byte[]> record, long now) throws IOException {
+  /**
+   * Decodes a poll's records, in order, on the decode threads and this one: decoding (Avro) and
+   * writing (Parquet) are the two halves of the work, and the writing must stay on one thread.
+   */
+  private RecordDecoder.Result[] decodeAll(List<ConsumerRecord<byte[], byte[]>> records) throws Exception {
+    RecordDecoder.Result[] results = new RecordDecoder.Result[records.size()];
+    int chunks = decodePool == null || records.size() < 256 ? 1 : config.decodeThreads() + 1;
+    int chunkSize = (records.size() + chunks - 1) / Math.max(1, chunks);
+    List<java.util.concurrent.Future<?>> futures = new ArrayList<>();
+    for (int c = 1; c < chunks; c++) {
+      int from = c * chunkSize;
+      int to = Math.min(records.size(), from + chunkSize);
+      if (from < to) {
+        futures.add(decodePool.submit(() -> decodeRange(records, results, from, to)));
+      }
+    }
+    decodeRange(records, results, 0, Math.min(records.size(), chunkSize));
+    for (java.util.concurrent.Future<?> future : futures) {
+      future.get();
+    }
+    return results;
+  }
+
+  private void decodeRange(List<ConsumerRecord<byte[], byte[]>> records, RecordDecoder.Result[] results, int from, int to) {
+    for (int i = from; i < to; i++) {
+      ConsumerRecord<byte[], byte[]> r = records.get(i);
+      results[i] = decoder.decode(r.value(), r.topic(), r.partition(), r.offset());
+    }
+  }
+
+  private void process(ConsumerRecord<byte[], byte[]> record, RecordDecoder.Result result, long now) throws IOException {
     TopicPartition tp = new TopicPartition(record.topic(), record.partition());
     PartitionBatch batch = batches.get(tp);
     if (batch == null || reseeked.contains(tp) || record.offset() < batch.nextOffset()) {
       return; // not ours any more, or fetched before a seek (after a fence), or already in the dataset
     }
-    RecordDecoder.Result result = decoder.decode(record.value(), record.topic(), record.partition(), record.offset());
     if (result.rejection() != null) {
       deadLetters.send(record, result.rejection());
       deadLettersSent.incrementAndGet();
@@ -302,7 +346,7 @@ public final class Collector implements AutoCloseable {
     } else {
       Row row = result.row();
       Target target = new Target(Tables.of(row.type()), RecordDecoder.runId(row.record()),
-          row.record() instanceof LayerSnapshot s ? s.getKind().name().toLowerCase(Locale.ROOT) : null);
+          row.record() instanceof LayerSnapshot s ? KIND_DIRECTORIES[s.getKind().ordinal()] : null);
       OpenFile file = batch.file(target);
       if (file == null) {
         batch = makeRoomForFile(batch);

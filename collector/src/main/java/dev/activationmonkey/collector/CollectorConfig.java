@@ -63,6 +63,8 @@ public final class CollectorConfig {
   public static final String STATUS_INTERVAL_MS = "status.interval.ms";
   /** How long to wait for the brokers at start before giving up (exit code 4). */
   public static final String STARTUP_TIMEOUT_MS = "startup.timeout.ms";
+  /** Threads that decode records in parallel with the Parquet writing; 0 decodes on the consumer thread. */
+  public static final String DECODE_THREADS = "decode.threads";
   /** Prefix of Kafka client properties passed through (kafka.security.protocol, kafka.sasl.jaas.config, ...). */
   public static final String KAFKA_PREFIX = "kafka.";
   /** Prefix of Hadoop properties passed through (hadoop.fs.s3a.endpoint, ...). */
@@ -85,6 +87,7 @@ public final class CollectorConfig {
     DEFAULTS.put(DEAD_LETTER_TOPIC, "");
     DEFAULTS.put(STATUS_INTERVAL_MS, "10000");
     DEFAULTS.put(STARTUP_TIMEOUT_MS, "30000");
+    DEFAULTS.put(DECODE_THREADS, String.valueOf(Math.min(3, Math.max(1, Runtime.getRuntime().availableProcessors() - 1))));
   }
 
   private final String bootstrapServers;
@@ -102,6 +105,7 @@ public final class CollectorConfig {
   private final String deadLetterTopic;
   private final Duration statusInterval;
   private final Duration startupTimeout;
+  private final int decodeThreads;
   private final Map<String, String> kafkaProperties;
   private final Map<String, String> hadoopProperties;
   private final Map<String, String> values;
@@ -142,6 +146,11 @@ public final class CollectorConfig {
     }
     this.statusInterval = Duration.ofMillis(positiveLong(v, STATUS_INTERVAL_MS));
     this.startupTimeout = Duration.ofMillis(positiveLong(v, STARTUP_TIMEOUT_MS));
+    String threads = v.get(DECODE_THREADS).trim();
+    if (!threads.matches("\\d{1,2}")) {
+      throw new InvalidInputException(DECODE_THREADS + " must be a whole number from 0 to 99, got '" + threads + "'");
+    }
+    this.decodeThreads = Integer.parseInt(threads);
     Map<String, String> kafka = new TreeMap<>();
     Map<String, String> hadoop = new TreeMap<>();
     for (Map.Entry<String, String> e : v.entrySet()) {
@@ -232,6 +241,10 @@ public final class CollectorConfig {
 
   public Duration startupTimeout() {
     return startupTimeout;
+  }
+
+  public int decodeThreads() {
+    return decodeThreads;
   }
 
   /** Kafka client properties given with the {@code kafka.} prefix, prefix removed. */

@@ -154,6 +154,11 @@ public final class CollectCommand implements Callable<Integer> {
 
   /** Runs {@code collect} on its own (tests start it as a separate process and kill -9 it). */
   public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+
+  /** The command on its own, mapping a {@link MonkeyException} to its exit code and message as the root command does. */
+  static CommandLine commandLine() {
     CommandLine commandLine = new CommandLine(new CollectCommand());
     commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> {
       if (e instanceof MonkeyException m) {
@@ -162,6 +167,6 @@ public final class CollectCommand implements Callable<Integer> {
       }
       throw e;
     });
-    System.exit(commandLine.execute(args));
+    return commandLine;
   }
 }
