@@ -47,6 +47,9 @@ public final class AnalyticsBenchmark implements Callable<Integer> {
   @Option(names = "--dir", description = "Where to generate the log (default: a temp folder, deleted after).")
   Path dir;
 
+  @Option(names = "--reuse", description = "With --dir: reuse a log generated there before instead of writing it again.")
+  boolean reuse;
+
   @Option(names = "--neurons", defaultValue = "32", description = "Neurons per layer (firing-rate list length).")
   int neurons;
 
@@ -58,8 +61,11 @@ public final class AnalyticsBenchmark implements Callable<Integer> {
     try {
       long start = System.nanoTime();
       SyntheticLog.Shape shape = SyntheticLog.Shape.forRows(rows, neurons);
-      long written = SyntheticLog.write(root, shape);
-      out.printf(Locale.ROOT, "generated %,d snapshot rows (%d runs x %d layers x %d workers x %,d iterations x 7 kinds"
+      boolean existing = reuse && Files.isDirectory(root.resolve("snapshots"));
+      long written = existing ? -1 : SyntheticLog.write(root, shape);
+      if (existing) {
+        out.println("reusing the log under " + root);
+      } else out.printf(Locale.ROOT, "generated %,d snapshot rows (%d runs x %d layers x %d workers x %,d iterations x 7 kinds"
               + "/parameters, %d neurons per layer) in %.1f s under %s%n", written, shape.runs(), shape.layers(),
           shape.workers(), shape.iterations(), shape.neurons(), (System.nanoTime() - start) / 1e9, root);
       out.flush();

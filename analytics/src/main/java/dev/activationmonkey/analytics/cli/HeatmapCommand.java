@@ -77,7 +77,9 @@ public final class HeatmapCommand implements Callable<Integer> {
             rs -> rs.getString(1), run, layer).get(0);
         heatmap = Heatmaps.firingRate(run, layer, name, rows);
       } else {
-        List<LayerIterationRow> rows = engine.layerIterations(List.of(run));
+        long[] range = engine.iterationRanges(List.of(run)).get(run);
+        List<LayerIterationRow> rows = engine.layerIterations(List.of(
+            dev.activationmonkey.analytics.report.Windows.of(run, range[0], range[1], 10)));
         heatmap = m == Metric.sparsity ? Heatmaps.sparsity(run, rows) : Heatmaps.gradientNorm(run, rows);
       }
     }

@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.function.ToDoubleFunction;
 
 /**
  * Builds the {@link Report} from an engine's rows: windows, per-layer summaries, and the alert rules
@@ -50,18 +49,18 @@ public final class ReportBuilder {
         }
       }
     }
+    int windowCount = (int) thresholds.get(Thresholds.WINDOWS);
+    Map<String, long[]> ranges = engine.iterationRanges(runs);
+    Map<String, Windows> windows = new LinkedHashMap<>();
+    for (String run : runs) {
+      long[] range = ranges.getOrDefault(run, new long[] {0, 0});
+      windows.put(run, Windows.of(run, range[0], range[1], windowCount));
+    }
     Map<String, List<LayerIterationRow>> byRun = new LinkedHashMap<>();
     runs.forEach(r -> byRun.put(r, new ArrayList<>()));
-    for (LayerIterationRow row : engine.layerIterations(runs)) {
+    for (LayerIterationRow row : engine.layerIterations(windows.values())) {
       byRun.get(row.runId()).add(row);
     }
-    int windowCount = (int) thresholds.get(Thresholds.WINDOWS);
-    Map<String, Windows> windows = new LinkedHashMap<>();
-    byRun.forEach((run, rows) -> {
-      long first = rows.stream().mapToLong(LayerIterationRow::iteration).min().orElse(0);
-      long last = rows.stream().mapToLong(LayerIterationRow::iteration).max().orElse(0);
-      windows.put(run, Windows.of(run, first, last, windowCount));
-    });
     Map<String, Map<Integer, List<NeuronWindowRow>>> neurons = new LinkedHashMap<>();
     for (NeuronWindowRow row : engine.neuronWindows(windows.values())) {
       neurons.computeIfAbsent(row.runId(), r -> new TreeMap<>())
@@ -119,15 +118,14 @@ public final class ReportBuilder {
           lazy++;
         }
       }
-      long firstNonFinite = layerRows.stream()
-          .filter(r -> r.activationNonFinite() + r.gradientNonFinite() + r.parameterNonFinite() > 0)
-          .mapToLong(LayerIterationRow::iteration).min().orElse(-1);
-      double gradFirst = mean(first, LayerIterationRow::gradientL2);
-      double gradLast = mean(last, LayerIterationRow::gradientL2);
+      long firstNonFinite = layerRows.stream().mapToLong(LayerIterationRow::firstNonFiniteIteration)
+          .filter(i -> i >= 0).min().orElse(-1);
+      double gradFirst = Stat.mean(first, LayerIterationRow::gradient);
+      double gradLast = Stat.mean(last, LayerIterationRow::gradient);
       LayerReport layer = new LayerReport(e.getKey(), any.layerName(), any.layerType(), activation, units, deadLast,
-          deadRun, lazy, mean(last, LayerIterationRow::zeroFraction), mean(last, LayerIterationRow::nearZeroFraction),
-          mean(last, LayerIterationRow::saturatedFraction), gradLast,
-          lastWindow == 0 ? 1.0 : gradLast / gradFirst, mean(last, LayerIterationRow::updateRatioLog10),
+          deadRun, lazy, Stat.mean(last, LayerIterationRow::zero), Stat.mean(last, LayerIterationRow::nearZero),
+          Stat.mean(last, LayerIterationRow::saturated), gradLast,
+          lastWindow == 0 ? 1.0 : gradLast / gradFirst, Stat.mean(last, LayerIterationRow::updateRatio),
           layerRows.stream().mapToLong(LayerIterationRow::activationNonFinite).sum(),
           layerRows.stream().mapToLong(LayerIterationRow::gradientNonFinite).sum(),
           layerRows.stream().mapToLong(LayerIterationRow::parameterNonFinite).sum(), firstNonFinite);
@@ -234,16 +232,5 @@ public final class ReportBuilder {
     return error ? Alert.Level.ERROR : warn ? Alert.Level.WARN : null;
   }
 
-  static double mean(List<LayerIterationRow> rows, ToDoubleFunction<LayerIterationRow> f) {
-    double sum = 0;
-    int n = 0;
-    for (LayerIterationRow r : rows) {
-      double v = f.applyAsDouble(r);
-      if (!Double.isNaN(v)) {
-        sum += v;
-        n++;
-      }
-    }
-    return n == 0 ? Double.NaN : sum / n;
-  }
+
 }

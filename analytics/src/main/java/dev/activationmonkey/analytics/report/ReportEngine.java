@@ -16,7 +16,11 @@ public interface ReportEngine extends AutoCloseable {
 
   List<String> runIds();
 
-  List<LayerIterationRow> layerIterations(Collection<String> runIds);
+  /** Per run: {first, last} iteration. */
+  Map<String, long[]> iterationRanges(Collection<String> runIds);
+
+  /** Per run, layer and bin of iterations (bins inside the given windows). */
+  List<LayerIterationRow> layerIterations(Collection<Windows> windows);
 
   List<NeuronWindowRow> neuronWindows(Collection<Windows> windows);
 

@@ -35,86 +35,133 @@ public final class ReportSql {
     return "sum(CASE WHEN " + kindCondition + " THEN nan_count + pos_inf_count + neg_inf_count ELSE 0 END)";
   }
 
-  /**
-   * The (kind, parameter_name) pairs present, to number them for the duplicate check of
-   * {@link #layerIterations}.
-   */
-  public static String kindParameters(Collection<String> runIds) {
-    return "SELECT DISTINCT kind, parameter_name FROM snapshots_all WHERE run_id IN (" + inList(runIds)
-        + ") ORDER BY kind, parameter_name";
+  /** The parameter names present (W, b, ...), to number them for the duplicate check of {@link #layerIterations}. */
+  public static String parameterNames(Collection<String> runIds) {
+    return "SELECT DISTINCT parameter_name FROM snapshots_all WHERE kind <> 'activation' AND parameter_name IS NOT NULL"
+        + " AND run_id IN (" + inList(runIds) + ") ORDER BY parameter_name";
   }
 
   /**
-   * Columns in {@link LayerIterationRow} order less the layer's name, type and activation (see
-   * {@link #layers}: aggregating strings per iteration costs as much as the rest), then a 0/1 "dirty" flag: 1 where some worker reported a
-   * snapshot identity more than once at that layer and iteration (a retried task, a re-sent record).
+   * One row per run, layer and bin of iterations ({@link #BINS_PER_WINDOW} per window, so a long run returns
+   * a few hundred rows per layer, not one per iteration: fetching rows is not free): run_id, layer_index,
+   * first epoch, first and last iteration, workers, sum and count of zero, near-zero, saturated, gradient,
+   * parameter, update, update-ratio (per-iteration values, each averaged over workers), NaN/Inf per kind,
+   * the first iteration with any, then a 0/1 "dirty" flag: 1 where some worker reported a snapshot identity
+   * more than once at that layer and iteration (a retried task, a re-sent record). Layer names come from
+   * {@link #layers} (aggregating strings per iteration costs as much as the rest).
    *
-   * <p>Why: de-duplicating the whole log (a window over every row) costs several times a scan, while a
-   * retry touches few runs. So the report aggregates {@code source = snapshots_all} directly and detects
-   * duplicates on the way: each (kind, parameter) pair gets its own bit, and within a (worker, layer,
-   * iteration) group the sum of the bits equals their bitwise OR exactly when no pair occurs twice. Runs
-   * with a dirty group are aggregated again from the de-duplicated {@code snapshots} view.
+   * <p>Each kind is aggregated on its own (kinds are separate hive partitions, so each part reads only its
+   * files, with a few plain aggregates instead of conditional ones), first per worker, then over workers;
+   * the parts are stacked and folded per (run, layer, epoch, iteration).
    *
-   * @param codes (kind, parameter_name) pairs; pair i gets bit i. More than {@link #MAX_CODES} pairs: every
-   *     group is flagged dirty (the caller then reads {@code snapshots})
+   * <p>Why not read the de-duplicated view: de-duplicating the whole log (a window over every row) costs
+   * several times a scan, while a retry touches few runs. So the parts read {@code source = snapshots_all}
+   * and detect duplicates on the way: a worker's activation group must hold one row; in a worker's group of
+   * gradients (parameters, updates) each parameter name gets its own bit, and the sum of the bits equals their
+   * bitwise OR exactly when no name occurs twice. Runs with a dirty group are aggregated again from the
+   * de-duplicated {@code snapshots} view.
+   *
+   * @param parameterCodes the parameter names present; name i gets bit i. More than {@link #MAX_CODES}
+   *     names: every group of more than one row is flagged dirty (the caller then reads {@code snapshots})
    */
-  public static String layerIterations(Collection<String> runIds, String source, java.util.List<String[]> codes) {
-    return """
-        WITH per_worker AS (
-          SELECT run_id, layer_index, epoch, iteration, partition_id,
-            max(CASE WHEN kind = 'activation' THEN zero_fraction END) AS zero_fraction,
-            max(CASE WHEN kind = 'activation' THEN near_zero_fraction END) AS near_zero_fraction,
-            max(CASE WHEN kind = 'activation' THEN saturated_fraction END) AS saturated_fraction,
-            sqrt(sum(CASE WHEN kind = 'gradient' THEN l2_norm * l2_norm END)) AS gradient_l2,
-            sqrt(sum(CASE WHEN kind = 'parameter' THEN l2_norm * l2_norm END)) AS parameter_l2,
-            sqrt(sum(CASE WHEN kind = 'update' THEN l2_norm * l2_norm END)) AS update_l2,
-            %s AS activation_non_finite,
-            %s AS gradient_non_finite,
-            %s AS parameter_non_finite,
-            CASE WHEN sum(%s) = bit_or(%<s) THEN 0 ELSE 1 END AS dirty
-          FROM %s
-          WHERE run_id IN (%s)
-          GROUP BY run_id, layer_index, epoch, iteration, partition_id
-        )
-        SELECT run_id, layer_index, epoch, iteration,
-          CAST(count(*) AS INT),
-          avg(zero_fraction), avg(near_zero_fraction), avg(saturated_fraction),
-          avg(gradient_l2), avg(parameter_l2), avg(update_l2),
-          avg(CASE WHEN update_l2 > 0 AND parameter_l2 > 0 THEN log10(update_l2 / parameter_l2) END),
-          CAST(sum(activation_non_finite) AS BIGINT), CAST(sum(gradient_non_finite) AS BIGINT),
-          CAST(sum(parameter_non_finite) AS BIGINT), CAST(max(dirty) AS INT)
-        FROM per_worker
-        GROUP BY run_id, layer_index, epoch, iteration
-        ORDER BY run_id, layer_index, iteration, epoch
-        """.formatted(nonFinite("kind = 'activation'"), nonFinite("kind = 'gradient'"),
-            nonFinite("kind IN ('parameter', 'update')"), codeExpression(codes), source, inList(runIds));
+  public static String layerIterations(Collection<Windows> windows, String source, java.util.List<String> parameterCodes) {
+    String runs = inList(windows.stream().map(Windows::runId).toList());
+    String code = codeExpression(parameterCodes);
+    String nonFinite = "sum(nan_count + pos_inf_count + neg_inf_count)";
+    StringBuilder sql = new StringBuilder("WITH act AS (\n")
+        .append("  SELECT run_id, layer_index, epoch, iteration, count(*) AS workers, avg(z) AS z, avg(nz) AS nz,")
+        .append(" avg(s) AS s, sum(nf) AS nf, max(n) AS n FROM (\n")
+        .append("    SELECT run_id, layer_index, epoch, iteration, partition_id, max(zero_fraction) AS z,")
+        .append(" max(near_zero_fraction) AS nz, max(saturated_fraction) AS s, ").append(nonFinite).append(" AS nf,")
+        .append(" count(*) AS n\n")
+        .append("    FROM ").append(source).append(" WHERE kind = 'activation' AND run_id IN (").append(runs)
+        .append(")\n    GROUP BY run_id, layer_index, epoch, iteration, partition_id) w\n")
+        .append("  GROUP BY run_id, layer_index, epoch, iteration)");
+    for (String kind : java.util.List.of("gradient", "parameter", "update")) {
+      sql.append(",\n").append(kind).append(" AS (\n")
+          .append("  SELECT run_id, layer_index, epoch, iteration, count(*) AS workers, avg(sqrt(sq)) AS l2,")
+          .append(" sum(nf) AS nf, max(CASE WHEN cs = co THEN 0 ELSE 1 END) AS dirty FROM (\n")
+          .append("    SELECT run_id, layer_index, epoch, iteration, partition_id, sum(l2_norm * l2_norm) AS sq, ")
+          .append(nonFinite).append(" AS nf, sum(").append(code).append(") AS cs, bit_or(").append(code)
+          .append(") AS co\n    FROM ").append(source).append(" WHERE kind = '").append(kind)
+          .append("' AND run_id IN (").append(runs)
+          .append(")\n    GROUP BY run_id, layer_index, epoch, iteration, partition_id) w\n")
+          .append("  GROUP BY run_id, layer_index, epoch, iteration)");
+    }
+    String n = "CAST(NULL AS DOUBLE)";
+    String zero = "CAST(0 AS BIGINT)";
+    sql.append(",\nparts AS (\n")
+        .append("  SELECT run_id, layer_index, epoch, iteration, workers, z, nz, s, ").append(n).append(" AS g, ")
+        .append(n).append(" AS p, ").append(n).append(" AS u, CAST(nf AS BIGINT) AS anf, ").append(zero)
+        .append(" AS gnf, ").append(zero).append(" AS pnf, CASE WHEN n > 1 THEN 1 ELSE 0 END AS dirty FROM act\n")
+        .append("  UNION ALL SELECT run_id, layer_index, epoch, iteration, workers, ").append(n).append(", ")
+        .append(n).append(", ").append(n).append(", l2, ").append(n).append(", ").append(n).append(", ")
+        .append(zero).append(", CAST(nf AS BIGINT), ").append(zero).append(", dirty FROM gradient\n")
+        .append("  UNION ALL SELECT run_id, layer_index, epoch, iteration, workers, ").append(n).append(", ")
+        .append(n).append(", ").append(n).append(", ").append(n).append(", l2, ").append(n).append(", ")
+        .append(zero).append(", ").append(zero).append(", CAST(nf AS BIGINT), dirty FROM parameter\n")
+        .append("  UNION ALL SELECT run_id, layer_index, epoch, iteration, workers, ").append(n).append(", ")
+        .append(n).append(", ").append(n).append(", ").append(n).append(", ").append(n).append(", l2, ")
+        .append(zero).append(", ").append(zero).append(", CAST(nf AS BIGINT), dirty FROM update)\n")
+        .append(",\nit AS (\n")
+        .append("  SELECT run_id, layer_index, epoch, iteration, max(workers) AS workers, max(z) AS z, max(nz) AS nz,")
+        .append(" max(s) AS s, max(g) AS g, max(p) AS p, max(u) AS u,\n")
+        .append("    CASE WHEN max(u) > 0 AND max(p) > 0 THEN log10(max(u) / max(p)) END AS r,\n")
+        .append("    sum(anf) AS anf, sum(gnf) AS gnf, sum(pnf) AS pnf, max(dirty) AS dirty\n")
+        .append("  FROM parts GROUP BY run_id, layer_index, epoch, iteration)\n")
+        .append("SELECT run_id, layer_index, min(epoch), min(iteration), max(iteration), CAST(max(workers) AS INT),\n")
+        .append("  sum(z), count(z), sum(nz), count(nz), sum(s), count(s), sum(g), count(g), sum(p), count(p),")
+        .append(" sum(u), count(u), sum(r), count(r),\n")
+        .append("  CAST(sum(anf) AS BIGINT), CAST(sum(gnf) AS BIGINT), CAST(sum(pnf) AS BIGINT),\n")
+        .append("  min(CASE WHEN anf + gnf + pnf > 0 THEN iteration END), CAST(max(dirty) AS INT)\n")
+        .append("FROM it GROUP BY run_id, layer_index, ").append(binExpression(windows));
+    return sql.toString();
+  }
+
+  /** Bins per window of iterations: series and charts get at most windows x this many points per layer. */
+  public static final int BINS_PER_WINDOW = 40;
+
+  /** Iteration range per run (columns run_id, first, last), to cut windows before aggregating. */
+  public static String iterationRanges(Collection<String> runIds) {
+    return "SELECT run_id, min(iteration), max(iteration) FROM snapshots_all WHERE run_id IN (" + inList(runIds)
+        + ") GROUP BY run_id";
+  }
+
+  /** The bin of an iteration: window * BINS_PER_WINDOW + position of its sub-bin inside the window. */
+  static String binExpression(Collection<Windows> windows) {
+    StringBuilder sb = new StringBuilder("CASE run_id");
+    for (Windows w : windows) {
+      long sub = Math.max(1, (w.width() + BINS_PER_WINDOW - 1) / BINS_PER_WINDOW);
+      String offset = "(iteration - " + w.firstIteration() + ")";
+      String window = "CAST(floor(" + offset + " / " + w.width() + ".0) AS BIGINT)";
+      sb.append(" WHEN ").append(literal(w.runId())).append(" THEN ").append(window).append(" * ")
+          .append(BINS_PER_WINDOW).append(" + CAST(floor((").append(offset).append(" - ").append(window)
+          .append(" * ").append(w.width()).append(") / ").append(sub).append(".0) AS BIGINT)");
+    }
+    return sb.append(" END").toString();
+  }
+
+  /** Bits are summed per group; 40 bits keep any realistic group's sum far from overflowing a BIGINT. */
+  public static final int MAX_CODES = 40;
+
+  static String codeExpression(java.util.List<String> names) {
+    if (names.size() > MAX_CODES) {
+      return "CAST(1 AS BIGINT)"; // sum = count > 1 = bit_or: every multi-row group counts as dirty
+    }
+    if (names.isEmpty()) {
+      return "CAST(0 AS BIGINT)";
+    }
+    StringBuilder sb = new StringBuilder("CASE parameter_name");
+    for (int i = 0; i < names.size(); i++) {
+      sb.append(" WHEN ").append(literal(names.get(i))).append(" THEN CAST(").append(1L << i).append(" AS BIGINT)");
+    }
+    return sb.append(" ELSE CAST(0 AS BIGINT) END").toString();
   }
 
   /** Per run and layer: name, type and activation function (columns: run_id, layer_index, name, type, activation). */
   public static String layers(Collection<String> runIds) {
     return "SELECT run_id, layer_index, min(layer_name), min(layer_type), max(activation_function) FROM snapshots_all"
         + " WHERE run_id IN (" + inList(runIds) + ") GROUP BY run_id, layer_index";
-  }
-
-  /** Bits are summed per group; 40 bits keep any realistic group's sum far from overflowing a BIGINT. */
-  public static final int MAX_CODES = 40;
-
-  static String codeExpression(java.util.List<String[]> codes) {
-    if (codes.size() > MAX_CODES) {
-      return "CAST(1 AS BIGINT)"; // sum = count > 1 = bit_or: every multi-row group counts as dirty
-    }
-    if (codes.isEmpty()) {
-      return "CAST(0 AS BIGINT)";
-    }
-    StringBuilder sb = new StringBuilder("CASE");
-    for (int i = 0; i < codes.size(); i++) {
-      String kind = codes.get(i)[0];
-      String parameter = codes.get(i)[1];
-      sb.append(" WHEN kind = ").append(literal(kind)).append(" AND ")
-          .append(parameter == null ? "parameter_name IS NULL" : "parameter_name = " + literal(parameter))
-          .append(" THEN CAST(").append(1L << i).append(" AS BIGINT)");
-    }
-    return sb.append(" ELSE CAST(0 AS BIGINT) END").toString();
   }
 
   /** Columns in {@link NeuronWindowRow} order. */

@@ -34,35 +34,48 @@ public abstract class SqlReportEngine implements ReportEngine {
   }
 
   @Override
-  public List<LayerIterationRow> layerIterations(Collection<String> runIds) {
+  public Map<String, long[]> iterationRanges(Collection<String> runIds) {
+    Map<String, long[]> out = new LinkedHashMap<>();
+    if (!runIds.isEmpty()) {
+      for (Object[] r : rows(ReportSql.iterationRanges(runIds))) {
+        out.put((String) r[0], new long[] {longValue(r[1]), longValue(r[2])});
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public List<LayerIterationRow> layerIterations(Collection<Windows> windows) {
     runsWithDuplicates.clear();
-    if (runIds.isEmpty()) {
+    if (windows.isEmpty()) {
       return List.of();
     }
-    List<String[]> codes = rows(ReportSql.kindParameters(runIds)).stream()
-        .map(r -> new String[] {(String) r[0], (String) r[1]}).toList();
+    List<String> runIds = windows.stream().map(Windows::runId).toList();
+    List<String> codes = rows(ReportSql.parameterNames(runIds)).stream().map(r -> (String) r[0]).toList();
     Map<String, Object[]> layers = new java.util.HashMap<>();
     for (Object[] r : rows(ReportSql.layers(runIds))) {
       layers.put(r[0] + "\u0000" + integer(r[1]), r);
     }
     Map<String, List<LayerIterationRow>> byRun = new LinkedHashMap<>();
     runIds.forEach(r -> byRun.put(r, new ArrayList<>()));
-    for (Object[] r : rows(ReportSql.layerIterations(runIds, "snapshots_all", codes))) {
+    for (Object[] r : rows(ReportSql.layerIterations(windows, "snapshots_all", codes))) {
       LayerIterationRow row = layerIteration(r, layers);
       byRun.get(row.runId()).add(row);
-      if (integer(r[15]) != 0) {
+      if (integer(r[24]) != 0) {
         runsWithDuplicates.add(row.runId());
       }
     }
     if (!runsWithDuplicates.isEmpty()) {
       runsWithDuplicates.forEach(run -> byRun.get(run).clear());
-      for (Object[] r : rows(ReportSql.layerIterations(runsWithDuplicates, "snapshots", codes))) {
+      List<Windows> dirty = windows.stream().filter(w -> runsWithDuplicates.contains(w.runId())).toList();
+      for (Object[] r : rows(ReportSql.layerIterations(dirty, "snapshots", codes))) {
         LayerIterationRow row = layerIteration(r, layers);
         byRun.get(row.runId()).add(row);
       }
     }
     List<LayerIterationRow> out = new ArrayList<>();
     byRun.values().forEach(out::addAll);
+    out.sort(ORDER);
     return out;
   }
 
@@ -74,9 +87,20 @@ public abstract class SqlReportEngine implements ReportEngine {
   private static LayerIterationRow layerIteration(Object[] r, Map<String, Object[]> layers) {
     Object[] layer = layers.getOrDefault(r[0] + "\u0000" + integer(r[1]), new Object[5]);
     return new LayerIterationRow((String) r[0], integer(r[1]), (String) layer[2], (String) layer[3],
-        (String) layer[4], integer(r[2]), longValue(r[3]), integer(r[4]), d(r[5]), d(r[6]), d(r[7]), d(r[8]),
-        d(r[9]), d(r[10]), d(r[11]), longValue(r[12]), longValue(r[13]), longValue(r[14]));
+        (String) layer[4], integer(r[2]), longValue(r[3]), longValue(r[4]), integer(r[5]), stat(r, 6), stat(r, 8),
+        stat(r, 10), stat(r, 12), stat(r, 14), stat(r, 16), stat(r, 18), longValue(r[20]), longValue(r[21]),
+        longValue(r[22]), r[23] == null ? -1 : longValue(r[23]));
   }
+
+  private static Stat stat(Object[] r, int sumColumn) {
+    long count = longValue(r[sumColumn + 1]);
+    return count == 0 ? Stat.EMPTY : new Stat(d(r[sumColumn]), count);
+  }
+
+  /** The engine returns groups unordered; reports and charts want layer, then iteration order. */
+  static final java.util.Comparator<LayerIterationRow> ORDER = java.util.Comparator
+      .comparing(LayerIterationRow::runId).thenComparingInt(LayerIterationRow::layerIndex)
+      .thenComparingLong(LayerIterationRow::iteration).thenComparingInt(LayerIterationRow::epoch);
 
   @Override
   public List<NeuronWindowRow> neuronWindows(Collection<Windows> windows) {

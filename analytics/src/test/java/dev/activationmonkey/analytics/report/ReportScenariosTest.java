@@ -116,6 +116,33 @@ class ReportScenariosTest {
   }
 
   @Test
+  void longRunsAreBinnedWithoutChangingWindowMeans() {
+    // 1000 iterations: windows of 100, bins of 3 iterations (the last bin of a window holds one).
+    TestLogs.writeRun(root, "long", 1000, 1, 0, List.of(Layer.healthy(0),
+        Layer.healthy(1).gradientW("0.1 * pow(10, i / 250.0)").zeroFraction("(i % 7) / 10.0")));
+    double first = 0;
+    double last = 0;
+    double zero = 0;
+    for (int i = 0; i < 100; i++) {
+      first += 0.1 * Math.pow(10, i / 250.0) * Math.sqrt(1 + 1 / 25.0) / 100;
+      last += 0.1 * Math.pow(10, (900 + i) / 250.0) * Math.sqrt(1 + 1 / 25.0) / 100;
+      zero += ((900 + i) % 7) / 10.0 / 100;
+    }
+    RunReport run = report().runs().get(0);
+    LayerReport layer = run.layers().get(1);
+    assertEquals(last, layer.gradientL2(), last * 1e-12);
+    assertEquals(last / first, layer.gradientGrowth(), last / first * 1e-12);
+    assertEquals(zero, layer.zeroFraction(), 1e-12);
+    int binsPerWindow = (100 + 2) / 3; // ceil(100 / 3): bins of ceil(100 / BINS_PER_WINDOW) = 3 iterations
+    assertEquals(3, (100 + ReportSql.BINS_PER_WINDOW - 1) / ReportSql.BINS_PER_WINDOW);
+    assertEquals(2 * 10 * binsPerWindow, run.series().size(), "bins, not iterations");
+    LayerIterationRow window9 = run.series().get(9 * binsPerWindow); // layer 0's rows come first
+    assertEquals(List.of(0, 900L, 902L), List.of(window9.layerIndex(), window9.iteration(), window9.lastIteration()));
+    LayerIterationRow lastBin = run.series().get(10 * binsPerWindow - 1);
+    assertEquals(List.of(999L, 999L, 1L), List.of(lastBin.iteration(), lastBin.lastIteration(), lastBin.zero().count()));
+  }
+
+  @Test
   void saturatedSigmoids() {
     TestLogs.writeRun(root, "saturated", 100, 2, 0, List.of(Layer.healthy(0).activation("sigmoid").saturated("0.9"),
         Layer.healthy(1).activation("relu").saturated("0.9")));

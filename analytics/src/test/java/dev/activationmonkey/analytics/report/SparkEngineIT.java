@@ -59,13 +59,15 @@ class SparkEngineIT {
         LayerIterationRow a = d.series().get(j);
         LayerIterationRow b = s.series().get(j);
         assertEquals(List.of(a.runId(), a.layerIndex(), a.layerName(), a.layerType(), String.valueOf(a.activationFunction()),
-            a.epoch(), a.iteration(), a.workers(), a.activationNonFinite(), a.gradientNonFinite(), a.parameterNonFinite()),
+            a.epoch(), a.iteration(), a.lastIteration(), a.workers(), a.firstNonFiniteIteration(), a.activationNonFinite(), a.gradientNonFinite(), a.parameterNonFinite()),
             List.of(b.runId(), b.layerIndex(), b.layerName(), b.layerType(), String.valueOf(b.activationFunction()),
-            b.epoch(), b.iteration(), b.workers(), b.activationNonFinite(), b.gradientNonFinite(), b.parameterNonFinite()));
+            b.epoch(), b.iteration(), b.lastIteration(), b.workers(), b.firstNonFiniteIteration(), b.activationNonFinite(), b.gradientNonFinite(), b.parameterNonFinite()));
         close(a.zeroFraction(), b.zeroFraction(), "zero " + a);
         close(a.saturatedFraction(), b.saturatedFraction(), "saturated " + a);
         close(a.gradientL2(), b.gradientL2(), "gradient " + a);
         close(a.updateRatioLog10(), b.updateRatioLog10(), "update ratio " + a);
+        assertEquals(List.of(a.zero().count(), a.saturated().count(), a.gradient().count(), a.updateRatio().count()),
+            List.of(b.zero().count(), b.saturated().count(), b.gradient().count(), b.updateRatio().count()));
       }
       assertEquals(d.layers().size(), s.layers().size());
       for (int j = 0; j < d.layers().size(); j++) {
