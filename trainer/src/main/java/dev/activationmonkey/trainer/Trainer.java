@@ -98,7 +98,7 @@ public final class Trainer {
     LiveProgress live = LiveProgress.of(runId);
     RunAccumulators accumulators = RunAccumulators.register(sc);
     ListenerConfig listenerConfig = new ListenerConfig(runId, spec.logging().kinds(), spec.logging().every(),
-        spec.logging().stats(), kafka, training.injectFailurePartition(), training.injectFailureAfter());
+        spec.logging().stats(), spec.logging().histogramKinds(), kafka, training.injectFailurePartition(), training.injectFailureAfter());
     SnapshotListener listener = new SnapshotListener(listenerConfig, accumulators);
     int[] epochHolder = {0};
     double[] lossHolder = {Double.NaN};

@@ -90,9 +90,10 @@ public final class OverheadBenchmark implements Callable<Integer> {
     StatsOptions defaults = demo.logging().stats();
     List<Arm> arms = List.of(
         new Arm("off", null),
-        new Arm("default (every 10, histograms, neurons)", new ListenerConfig("bench-default", ListenerConfig.allKinds(),
-            10, new StatsOptions(defaults.histogramBins(), true, 0, 4096, defaults.nearZeroThreshold()), kafka, -1, 0)),
-        new Arm("every iteration (histograms, neurons)", new ListenerConfig("bench-every", ListenerConfig.allKinds(), 1,
+        new Arm("default (every 10; histograms: activations, gradients)", new ListenerConfig("bench-default",
+            ListenerConfig.allKinds(), 10, new StatsOptions(defaults.histogramBins(), true, 0, 4096,
+            defaults.nearZeroThreshold()), demo.logging().histogramKinds(), kafka, -1, 0)),
+        new Arm("every iteration (all histograms, neurons)", new ListenerConfig("bench-every", ListenerConfig.allKinds(), 1,
             new StatsOptions(defaults.histogramBins(), true, 0, 4096, defaults.nearZeroThreshold()), kafka, -1, 0)));
     System.out.printf(Locale.ROOT, "overhead benchmark: single-JVM MultiLayerNetwork.fit with the workers' listener "
             + "(Spark's own cost is the same in both arms)%nnetwork 784-256-128-10 (demo job), %,d MNIST examples, "

@@ -16,21 +16,35 @@ import java.util.Set;
  * @param kinds which arrays to summarise; empty = logging off (the listener then only reports progress)
  * @param every log iterations whose number is a multiple of this
  * @param stats histogram, per-neuron vectors, sample, near-zero threshold
+ * @param histogramKinds the kinds that get a histogram (when {@code stats} asks for bins at all)
  * @param kafka delivery settings
  * @param failPartition testing hook: the first attempt of this Spark partition throws after
  *     {@code failAfterIterations} iterations (once per JVM); -1 = never
  */
-public record ListenerConfig(String runId, Set<Kind> kinds, int every, StatsOptions stats, KafkaSettings kafka,
-    int failPartition, int failAfterIterations) implements Serializable {
+public record ListenerConfig(String runId, Set<Kind> kinds, int every, StatsOptions stats, Set<Kind> histogramKinds,
+    KafkaSettings kafka, int failPartition, int failAfterIterations) implements Serializable {
 
   public ListenerConfig {
     requireNonNull(runId, "runId is null");
     kinds = Kinds.copy(requireNonNull(kinds, "kinds is null"));
+    histogramKinds = Kinds.copy(requireNonNull(histogramKinds, "histogramKinds is null"));
     requireNonNull(stats, "stats is null");
     requireNonNull(kafka, "kafka is null");
     if (every < 1) {
       throw new IllegalArgumentException("every must be >= 1, was " + every);
     }
+  }
+
+  /** Histograms for every kind. */
+  public ListenerConfig(String runId, Set<Kind> kinds, int every, StatsOptions stats, KafkaSettings kafka,
+      int failPartition, int failAfterIterations) {
+    this(runId, kinds, every, stats, allKinds(), kafka, failPartition, failAfterIterations);
+  }
+
+  /** The statistics options for a kind: the histogram only where configured. */
+  public StatsOptions stats(Kind kind) {
+    return histogramKinds.contains(kind) ? stats
+        : new StatsOptions(0, stats.neurons(), stats.sampleExamples(), stats.sampleMaxValues(), stats.nearZeroThreshold());
   }
 
   public boolean logs(Kind kind) {
@@ -42,7 +56,7 @@ public record ListenerConfig(String runId, Set<Kind> kinds, int every, StatsOpti
   }
 
   public ListenerConfig withKinds(Set<Kind> newKinds) {
-    return new ListenerConfig(runId, newKinds, every, stats, kafka, failPartition, failAfterIterations);
+    return new ListenerConfig(runId, newKinds, every, stats, histogramKinds, kafka, failPartition, failAfterIterations);
   }
 
   public static Set<Kind> allKinds() {

@@ -253,15 +253,36 @@ public final class SnapshotListener extends BaseTrainingListener implements Seri
       }
       int layer = Integer.parseInt(key.substring(0, underscore));
       if (layer < info.length) {
-        send(net, info[layer], kind, key.substring(underscore + 1), e.getValue(), false);
+        String parameter = key.substring(underscore + 1);
+        send(net, info[layer], kind, parameter, e.getValue(), false, gradientScale(net, kind, layer, parameter));
       }
     }
   }
 
+  /**
+   * DL4J's gradient at {@code onGradientCalculation} is that of the loss summed over the mini-batch; the updater
+   * divides it by the batch size before anything else ({@code BaseMultiLayerUpdater.update}: divideByMinibatch when
+   * the configuration is mini-batch and the layer says {@code updaterDivideByMinibatch(param)}). Snapshots report
+   * the gradient of the mean loss, what the update is computed from and what other tools show.
+   */
+  private static double gradientScale(MultiLayerNetwork net, Kind kind, int layer, String parameter) {
+    if (kind != Kind.GRADIENT || !net.conf().isMiniBatch()) {
+      return 1.0;
+    }
+    long batch = net.batchSize();
+    return batch > 1 && net.getLayer(layer).updaterDivideByMinibatch(parameter) ? 1.0 / batch : 1.0;
+  }
+
   private void send(MultiLayerNetwork net, LayerInfo layer, Kind kind, String parameter, INDArray array,
       boolean activations) {
-    StatsOptions options = activations ? config.stats() : StatsOptions.momentsOnlyWithHistogram(config.stats());
-    ArrayStats stats = ArrayStatistics.compute(array, options, activations ? layer.saturation() : null, activations);
+    send(net, layer, kind, parameter, array, activations, 1.0);
+  }
+
+  private void send(MultiLayerNetwork net, LayerInfo layer, Kind kind, String parameter, INDArray array,
+      boolean activations, double scale) {
+    StatsOptions options = activations ? config.stats(kind) : StatsOptions.momentsOnlyWithHistogram(config.stats(kind));
+    ArrayStats stats = ArrayStatistics.compute(array, options, activations ? layer.saturation() : null, activations,
+        scale);
     TaskBinding b = binding();
     LayerSnapshot s = toRecord(b, net.getEpochCount(), net.getIterationCount(), layer, kind, parameter, stats);
     SnapshotProducer.forSettings(config.kafka())

@@ -17,9 +17,11 @@ import org.apache.kafka.clients.producer.ProducerConfig;
  * @param kinds arrays summarised: activations, gradients, parameters, updates (empty = logging off)
  * @param every log every N-th iteration
  * @param stats histogram bins, per-neuron vectors, sample, near-zero threshold
+ * @param histogramKinds kinds that get histograms (default activations and gradients: parameters and updates
+ *     of large weight matrices cost the most and are read least)
  * @param kafka delivery settings
  */
-public record LoggingSpec(Set<Kind> kinds, int every, StatsOptions stats, KafkaSettings kafka) {
+public record LoggingSpec(Set<Kind> kinds, int every, StatsOptions stats, Set<Kind> histogramKinds, KafkaSettings kafka) {
 
   static final List<String> KIND_NAMES = List.of("activations", "gradients", "parameters", "updates");
   /** Producer properties the trainer owns: snapshots are bytes, and duplicates must not appear on retries. */
@@ -30,20 +32,13 @@ public record LoggingSpec(Set<Kind> kinds, int every, StatsOptions stats, KafkaS
 
   public LoggingSpec {
     kinds = kinds.isEmpty() ? EnumSet.noneOf(Kind.class) : EnumSet.copyOf(kinds);
+    histogramKinds = histogramKinds.isEmpty() ? EnumSet.noneOf(Kind.class) : EnumSet.copyOf(histogramKinds);
   }
 
   static LoggingSpec read(SpecNode n) {
     boolean enabled = n.bool("enabled", true);
-    List<String> names = n.strings("kinds", KIND_NAMES);
-    Set<Kind> kinds = EnumSet.noneOf(Kind.class);
-    for (String name : names) {
-      String lower = name.toLowerCase(Locale.ROOT);
-      int index = KIND_NAMES.indexOf(lower);
-      if (index < 0) {
-        throw n.invalidKey("kinds", "unknown kind '" + name + "'; allowed: " + String.join(", ", KIND_NAMES));
-      }
-      kinds.add(Kind.values()[index]);
-    }
+    Set<Kind> kinds = kinds(n, "kinds", KIND_NAMES);
+    Set<Kind> histogramKinds = kinds(n, "histogram-kinds", List.of("activations", "gradients"));
     if (!enabled) {
       kinds.clear();
     }
@@ -78,11 +73,23 @@ public record LoggingSpec(Set<Kind> kinds, int every, StatsOptions stats, KafkaS
     k.done();
     n.done();
     return new LoggingSpec(kinds, every, new StatsOptions(bins, neurons, sampleExamples, sampleMax, nearZero),
-        new KafkaSettings(servers, topic, maxBlock, deliveryTimeout, spillDir, spillMaxMb << 20, finalDrain,
+        histogramKinds, new KafkaSettings(servers, topic, maxBlock, deliveryTimeout, spillDir, spillMaxMb << 20, finalDrain,
             properties));
   }
 
+  private static Set<Kind> kinds(SpecNode n, String key, List<String> defaults) {
+    Set<Kind> kinds = EnumSet.noneOf(Kind.class);
+    for (String name : n.strings(key, defaults)) {
+      int index = KIND_NAMES.indexOf(name.toLowerCase(Locale.ROOT));
+      if (index < 0) {
+        throw n.invalidKey(key, "unknown kind '" + name + "'; allowed: " + String.join(", ", KIND_NAMES));
+      }
+      kinds.add(Kind.values()[index]);
+    }
+    return kinds;
+  }
+
   public LoggingSpec withKafka(KafkaSettings newKafka) {
-    return new LoggingSpec(kinds, every, stats, newKafka);
+    return new LoggingSpec(kinds, every, stats, histogramKinds, newKafka);
   }
 }

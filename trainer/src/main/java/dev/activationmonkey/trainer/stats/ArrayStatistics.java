@@ -119,7 +119,7 @@ public final class ArrayStatistics {
    * The common case, all finite, float or double: sum, sum of squares and sum of |x| through BLAS level-1 on a
    * flat view (one cheap native call each, ~20x faster here than ND4J's reduction ops, whose fixed cost per op
    * dominates on small arrays), the extreme of largest magnitude from {@code iamax}, the other extreme with one
-   * ND4J reduction, and the zero / near-zero counts only when the smallest magnitude ({@code iamin}) says there
+   * ND4J reduction, and, on large arrays, the zero / near-zero counts only when the smallest magnitude says there
    * can be any. Returns null if anything is not finite.
    */
   private static Moments fastMoments(OpExecutioner exec, INDArray array, StatsOptions options, Saturation saturation) {

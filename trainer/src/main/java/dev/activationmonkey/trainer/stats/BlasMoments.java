@@ -5,12 +5,13 @@ import java.util.Map;
 import org.nd4j.linalg.api.blas.Level1;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.reduce.same.AMin;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * Sum, sum of squares, sum of magnitudes and the elements of largest and smallest magnitude of an array, by
- * BLAS level-1 calls ({@code dot}, {@code asum}, {@code iamax}, {@code iamin}) on a flat view of the array
+ * BLAS level-1 calls ({@code dot}, {@code asum}, {@code iamax}) on a flat view of the array
  * DL4J holds. Each call is one native pass with almost no fixed cost; the sum is a dot product with a
  * cached vector of ones (one per thread and data type, grown on demand, never copied from).
  *
@@ -21,7 +22,8 @@ record BlasMoments(INDArray flat, double sum, double sumOfSquares, double sumOfM
     double smallestMagnitude) {
 
   private static final ThreadLocal<Map<DataType, Ones>> ONES = ThreadLocal.withInitial(HashMap::new);
-  private static volatile boolean iaminWorks = true;
+  /** Arrays at least this long get the min |x| test before counting. */
+  static final long LARGE = 32_768;
 
   /** Float and double arrays only: BLAS has no half-precision routines. */
   static boolean supports(INDArray array) {
@@ -42,20 +44,17 @@ record BlasMoments(INDArray flat, double sum, double sumOfSquares, double sumOfM
       return null;
     }
     double largest = flat.getDouble(blas.iamax(flat));
-    double smallest = smallestMagnitude(blas, flat);
+    double smallest = smallestMagnitude(flat);
     return new BlasMoments(flat, sum, squares, magnitudes, largest, smallest);
   }
 
-  /** min |x| by iamin where the BLAS build has it; 0 (meaning "count") where it does not. */
-  private static double smallestMagnitude(Level1 blas, INDArray flat) {
-    if (iaminWorks) {
-      try {
-        return Math.abs(flat.getDouble(blas.iamin(flat)));
-      } catch (RuntimeException | UnsatisfiedLinkError unsupported) {
-        iaminWorks = false;
-      }
-    }
-    return 0.0;
+  /**
+   * min |x|, or 0 meaning "count them". ND4J's CPU BLAS has no iamin, so this is one ND4J reduction; it pays only
+   * on large arrays, where it lets the caller skip the zero and near-zero counts (the near-zero condition op costs
+   * about four ordinary passes) whenever nothing is that small, as for most weight matrices.
+   */
+  private static double smallestMagnitude(INDArray flat) {
+    return flat.length() < LARGE ? 0.0 : Nd4j.getExecutioner().exec(new AMin(flat)).getDouble(0);
   }
 
   /** A per-thread vector of ones and views of it by length (a listener sees a handful of lengths). */

@@ -123,4 +123,14 @@ class JobSpecTest {
     Files.writeString(job, LAYERS);
     assertEquals(ExitCode.OK, TrainCommand.execute("--config", job.toString(), "--validate-only"));
   }
+
+  @Test
+  void histogramKindsDefaultToActivationsAndGradientsAndAreValidated() {
+    JobSpec spec = JobSpec.parse(LAYERS, "job.yaml");
+    assertEquals(EnumSet.of(Kind.ACTIVATION, Kind.GRADIENT), spec.logging().histogramKinds());
+    JobSpec all = JobSpec.parse(LAYERS + "logging: {histogram-kinds: [parameters, updates]}\n", "job.yaml");
+    assertEquals(EnumSet.of(Kind.PARAMETER, Kind.UPDATE), all.logging().histogramKinds());
+    String m = message(LAYERS + "logging: {histogram-kinds: [weights]}\n");
+    assertTrue(m.contains("logging.histogram-kinds") && m.contains("weights") && m.contains("activations"), m);
+  }
 }

@@ -298,4 +298,27 @@ class ArrayStatisticsTest {
     assertEquals(expected.max(), stats.histogramEdges()[8], 1e-9);
     assertEquals(1e-6, stats.nearZeroThreshold(), "the threshold is reported as configured");
   }
+
+  /** Large arrays test min |x| first and count only if something is that small: both outcomes. */
+  @Test
+  void largeArraysWithAndWithoutNearZeroValues() {
+    Random random = new Random(13);
+    float[] away = new float[300 * 200];
+    for (int i = 0; i < away.length; i++) {
+      float v = (float) (random.nextGaussian() * 0.1);
+      away[i] = Math.abs(v) < 1e-4f ? 1e-4f : v;
+    }
+    StatsOptions options = new StatsOptions(0, false, 0, 0, 1e-6);
+    ArrayStats none = ArrayStatistics.compute(Nd4j.createFromArray(away).reshape(300, 200), options, null, false);
+    assertMatches(Reference.of(away, 1e-6, 1), none);
+    assertEquals(0.0, none.nearZeroFraction());
+
+    float[] some = away.clone();
+    for (int i = 0; i < some.length; i += 7) {
+      some[i] = i % 2 == 0 ? 0f : 5e-7f;
+    }
+    ArrayStats counted = ArrayStatistics.compute(Nd4j.createFromArray(some).reshape(300, 200), options, null, false);
+    assertMatches(Reference.of(some, 1e-6, 1), counted);
+    assertTrue(counted.zeroFraction() > 0 && counted.nearZeroFraction() > counted.zeroFraction());
+  }
 }
