@@ -350,6 +350,9 @@ public final class Collector implements AutoCloseable {
       OpenFile file = batch.file(target);
       if (file == null) {
         batch = makeRoomForFile(batch);
+        if (reseeked.contains(tp)) {
+          return; // making room committed this partition's batch and found it fenced: re-read from the dataset's end
+        }
         file = openFile(batch, target);
       }
       file.write(row, ++tick);

@@ -114,7 +114,23 @@ class CollectorIT {
 
     // Few open files and small rotations, so that LRU commits and rotations happen many times.
     try (Collector collector = Collector.start(config(topic, "g-poison").rotateRecords(500).maxOpenFiles(4).build())) {
+      // The cap on open files holds all along, not just at the end.
+      java.util.concurrent.atomic.AtomicInteger mostOpen = new java.util.concurrent.atomic.AtomicInteger();
+      Thread watcher = new Thread(() -> {
+        while (true) {
+          mostOpen.accumulateAndGet(collector.stats().openFiles(), Math::max);
+          try {
+            Thread.sleep(5);
+          } catch (InterruptedException e) {
+            return;
+          }
+        }
+      });
+      watcher.start();
       collector.awaitCaughtUp(Duration.ofSeconds(90));
+      watcher.interrupt();
+      watcher.join();
+      assertTrue(mostOpen.get() <= 4 && mostOpen.get() > 0, "open files peaked at " + mostOpen.get());
       CollectorStats stats = collector.stats();
       assertEquals(good.size() + 8, stats.recordsWritten(), "snapshots + 2 x (start, 2 evaluations, end)");
       assertEquals(poisonReasons.size(), stats.deadLetters());

@@ -36,6 +36,11 @@ final class Fixtures {
     p.put("linger.ms", "5");
     p.put("batch.size", String.valueOf(256 * 1024));
     p.put("compression.type", "lz4");
+    // The shared 2-core CI machines can starve the broker for a while: never let a send expire, or the
+    // test could not know whether that record is in the topic.
+    p.put("delivery.timeout.ms", "600000");
+    p.put("request.timeout.ms", "120000");
+    p.put("max.block.ms", "600000");
     return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
   }
 
