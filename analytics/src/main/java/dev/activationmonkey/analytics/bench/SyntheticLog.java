@@ -67,8 +67,8 @@ public final class SyntheticLog {
             p.put("epoch", "((i // 2) // " + shape.layers() + ") // 1000");
             p.put("layer_index", "(i // 2) % " + shape.layers());
             p.put("layer_name", "'layer' || ((i // 2) % " + shape.layers() + ")");
-            p.put("layer_type", "'DenseLayer'");
-            p.put("activation_function", "'relu'");
+            p.put("layer_type", common.get("layer_type").replace("i % ", "(i // 2) % "));
+            p.put("activation_function", common.get("activation_function").replace("i % ", "(i // 2) % "));
             p.put("parameter_name", "CASE WHEN i % 2 = 0 THEN 'W' ELSE 'b' END");
             p.put("kafka_offset", "i");
             String scale = switch (kind) {

@@ -98,7 +98,7 @@ public final class HeatmapRenderer {
       }
       g.rotate(Math.PI / 2);
       String unit = data.valueLabel() + (data.logScale() ? " (log scale)" : "");
-      drawCentered(g, unit, TOP + plotHeight / 2, -(barX + barW + 85));
+      drawCentered(g, unit, TOP + plotHeight / 2, -(barX + barW + 56));
       g.setTransform(saved);
     } finally {
       g.dispose();
@@ -108,7 +108,7 @@ public final class HeatmapRenderer {
 
   private static String tick(double v, boolean log) {
     if (log) {
-      return String.format(Locale.ROOT, "1e%.1f", v);
+      v = Math.pow(10, v); // label log-scale ticks with the value itself
     }
     return Math.abs(v) >= 1e4 || (v != 0 && Math.abs(v) < 1e-2)
         ? String.format(Locale.ROOT, "%.1e", v) : String.format(Locale.ROOT, "%.3g", v);

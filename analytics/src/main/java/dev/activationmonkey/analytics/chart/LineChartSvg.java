@@ -61,7 +61,7 @@ public final class LineChartSvg {
       int y = top + i * ph / 4;
       sb.append(String.format(Locale.ROOT, "<line x1='%d' x2='%d' y1='%d' y2='%d' stroke='#eee'/>", left, left + pw, y, y));
       sb.append(String.format(Locale.ROOT, "<text x='%d' y='%d' text-anchor='end'>%s</text>", left - 4, y + 4,
-          logY ? String.format(Locale.ROOT, "1e%.1f", v) : String.format(Locale.ROOT, "%.3g", v)));
+          String.format(Locale.ROOT, "%.3g", logY ? Math.pow(10, v) : v)));
     }
     for (int i = 0; i <= 5; i++) {
       long v = xMin + Math.round(i * (xMax - xMin) / 5.0);

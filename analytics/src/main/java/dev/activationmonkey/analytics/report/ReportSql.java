@@ -175,12 +175,18 @@ public final class ReportSql {
         + "ORDER BY run_id, layer_index, win, neuron";
   }
 
-  /** Columns in {@link NeuronIterationRow} order. */
-  public static String neuronIterations(Dialect dialect, String runId, int layerIndex) {
-    String source = "(SELECT run_id, layer_index, iteration, partition_id, firing_rate, 0 AS win FROM activations "
-        + "WHERE firing_rate IS NOT NULL AND run_id = " + literal(runId) + " AND layer_index = " + layerIndex + ") a";
-    return "SELECT iteration, CAST(neuron AS INT), avg(CAST(rate AS DOUBLE)) FROM (" + dialect.explodeRates(source)
-        + ") n GROUP BY iteration, neuron ORDER BY iteration, neuron";
+  /**
+   * Columns in {@link NeuronIterationRow} order: the mean firing rate per neuron over bins of {@code width}
+   * iterations starting at {@code first} (a bin is labelled with its first iteration that has data).
+   */
+  public static String neuronIterations(Dialect dialect, String runId, int layerIndex, boolean deduplicate, long first,
+      long width) {
+    String source = "(SELECT run_id, layer_index, iteration, partition_id, firing_rate, CAST(floor((iteration - " + first
+        + ") / " + width + ".0) AS BIGINT) AS win FROM "
+        + (deduplicate ? "activations WHERE" : "snapshots_all WHERE kind = 'activation' AND")
+        + " firing_rate IS NOT NULL AND run_id = " + literal(runId) + " AND layer_index = " + layerIndex + ") a";
+    return "SELECT min(iteration), CAST(neuron AS INT), avg(CAST(rate AS DOUBLE)) FROM (" + dialect.explodeRates(source)
+        + ") n GROUP BY win, neuron ORDER BY 1, 2";
   }
 
   public static String finalAccuracy(Collection<String> runIds) {

@@ -17,6 +17,8 @@ public abstract class SqlReportEngine implements ReportEngine {
   private final ReportSql.Dialect dialect;
   /** Runs found to hold duplicate snapshots by the last {@link #layerIterations} call. */
   private final Set<String> runsWithDuplicates = new LinkedHashSet<>();
+  /** Runs whose duplicates were looked for by {@link #layerIterations}. */
+  private final Set<String> checkedRuns = new LinkedHashSet<>();
 
   protected SqlReportEngine(ReportSql.Dialect dialect) {
     this.dialect = dialect;
@@ -51,6 +53,8 @@ public abstract class SqlReportEngine implements ReportEngine {
       return List.of();
     }
     List<String> runIds = windows.stream().map(Windows::runId).toList();
+    checkedRuns.clear();
+    checkedRuns.addAll(runIds);
     List<String> codes = rows(ReportSql.parameterNames(runIds)).stream().map(r -> (String) r[0]).toList();
     Map<String, Object[]> layers = new java.util.HashMap<>();
     for (Object[] r : rows(ReportSql.layers(runIds))) {
@@ -121,9 +125,19 @@ public abstract class SqlReportEngine implements ReportEngine {
         longValue(r[6]));
   }
 
+  /** At most this many iteration bins per neuron × iteration heatmap. */
+  static final int MAX_NEURON_BINS = 200;
+
   @Override
   public List<NeuronIterationRow> neuronIterations(String runId, int layerIndex) {
-    return rows(ReportSql.neuronIterations(dialect, runId, layerIndex)).stream()
+    long[] range = iterationRanges(List.of(runId)).get(runId);
+    if (range == null) {
+      return List.of();
+    }
+    long width = Math.max(1, (range[1] - range[0] + MAX_NEURON_BINS) / MAX_NEURON_BINS);
+    // The raw rows are exact for runs known to hold no duplicate; otherwise read the de-duplicated view.
+    boolean deduplicate = !checkedRuns.contains(runId) || runsWithDuplicates.contains(runId);
+    return rows(ReportSql.neuronIterations(dialect, runId, layerIndex, deduplicate, range[0], width)).stream()
         .map(r -> new NeuronIterationRow(longValue(r[0]), integer(r[1]), d(r[2]))).toList();
   }
 
