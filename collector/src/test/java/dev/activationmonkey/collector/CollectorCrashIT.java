@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -79,6 +80,7 @@ class CollectorCrashIT {
     String topic = "it-crash";
     KAFKA.createTopic(topic, 4);
     List<Fixtures.Produced> produced = Collections.synchronizedList(new ArrayList<>(RECORDS));
+    CountDownLatch killsDone = new CountDownLatch(1);
     AtomicBoolean producing = new AtomicBoolean(true);
     AtomicReference<Exception> producerFailure = new AtomicReference<>();
     Thread producerThread = new Thread(() -> {
@@ -94,7 +96,12 @@ class CollectorCrashIT {
             }
           });
           if (i % 1000 == 0) {
-            Thread.sleep(250); // ~4k records/s: the stream lasts long enough for every kill
+            Thread.sleep(250); // ~4k records/s
+          }
+          if (i == RECORDS - 1000) {
+            // Hold the last records back until every kill has happened, however slowly collectors start
+            // on a loaded machine: each kill must land while records still arrive.
+            killsDone.await(10, TimeUnit.MINUTES);
           }
         }
         producer.flush();
@@ -104,6 +111,7 @@ class CollectorCrashIT {
         producing.set(false);
       }
     });
+    producerThread.setDaemon(true); // a failed assertion below must not leave it waiting on the latch
     producerThread.start();
 
     Random random = new Random(42);
@@ -130,6 +138,7 @@ class CollectorCrashIT {
       collector.destroyForcibly(); // SIGKILL
       collector.waitFor(30, TimeUnit.SECONDS);
     }
+    killsDone.countDown();
     assertTrue(killsDuringIngest >= 5, "killed " + killsDuringIngest + " times while records arrived");
 
     producerThread.join();

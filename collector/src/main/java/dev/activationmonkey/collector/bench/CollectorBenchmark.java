@@ -66,8 +66,14 @@ public final class CollectorBenchmark implements Callable<Integer> {
   @Option(names = "--runs", description = "Training runs the records belong to (default: ${DEFAULT-VALUE}).", defaultValue = "2")
   int runs;
 
-  @Option(names = "--neurons", description = "Units per layer: per-neuron vectors of activation snapshots (default: ${DEFAULT-VALUE}).", defaultValue = "128")
-  int neurons;
+  @Option(names = "--layers", split = ",", paramLabel = "UNITS", description = "Units of each dense layer of the simulated network, input excluded "
+      + "(default: ${DEFAULT-VALUE}, the demo's 784-256-128-10 MLP): one activation snapshot per layer with per-neuron vectors this long.",
+      defaultValue = "256,128,10")
+  int[] layers;
+
+  @Option(names = "--histogram-kinds", split = ",", paramLabel = "KIND", description = "Kinds whose snapshots carry a histogram "
+      + "(default: ${DEFAULT-VALUE}, the trainer's logging.histogram-kinds default).", defaultValue = "ACTIVATION,GRADIENT")
+  java.util.Set<Kind> histogramKinds;
 
   @Option(names = "--rounds", description = "Alternating rounds of raw consumer and collector (default: ${DEFAULT-VALUE}).", defaultValue = "3")
   int rounds;
@@ -90,8 +96,8 @@ public final class CollectorBenchmark implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (records <= 0 || partitions <= 0 || runs <= 0 || rounds <= 0 || neurons < 0) {
-      throw new InvalidInputException("--records, --partitions, --runs and --rounds must be positive, --neurons not negative");
+    if (records <= 0 || partitions <= 0 || runs <= 0 || rounds <= 0 || layers.length == 0 || java.util.Arrays.stream(layers).anyMatch(u -> u <= 0)) {
+      throw new InvalidInputException("--records, --partitions, --runs, --rounds and every --layers size must be positive");
     }
     boolean deleteWorkDir = workDir == null;
     Path work = workDir != null ? Files.createDirectories(workDir) : Files.createTempDirectory("monkey-bench-collector");
@@ -126,8 +132,8 @@ public final class CollectorBenchmark implements Callable<Integer> {
       double collectorMb = median(collector.stream().map(Measurement::megabytesPerSecond).toList());
       long peak = collector.stream().mapToLong(Measurement::peakHeapBytes).max().orElse(0);
       out.println();
-      out.printf(Locale.ROOT, "records: %,d (%,.1f MB, %,d B/record avg), %d partitions, %d runs, %d neurons/layer%n",
-          records, bytes / 1e6, bytes / records, partitions, runs, neurons);
+      out.printf(Locale.ROOT, "records: %,d (%,.1f MB, %,d B/record avg), %d partitions, %d runs, layers %s, histograms on %s%n",
+          records, bytes / 1e6, bytes / records, partitions, runs, java.util.Arrays.toString(layers), histogramKinds);
       out.printf(Locale.ROOT, "raw consumer (ConsumerPerformance): %,.0f records/s, %,.1f MB/s (median of %d)%n", rawRate, rawMb, rounds);
       out.printf(Locale.ROOT, "collector (Kafka -> Parquet):       %,.0f records/s, %,.1f MB/s (median of %d)%n", collectorRate, collectorMb, rounds);
       out.printf(Locale.ROOT, "ratio collector/raw: %.2f (target >= 0.5)%n", collectorRate / rawRate);
@@ -159,7 +165,12 @@ public final class CollectorBenchmark implements Callable<Integer> {
     }
   }
 
-  /** Snapshots as a trainer sends them: per iteration, per layer, an activation, and W/b gradients, parameters and updates. */
+  /**
+   * Snapshots as the trainer's listener sends them for one logged step of one worker: the forward pass's
+   * activations of every layer (histogram, per-neuron firing rate and mean activation), then the W and b
+   * gradients of every layer, then after the step their updates and values. Histograms only on the kinds
+   * in {@code --histogram-kinds}. For the demo's MLP that is 3 + 6 + 6 + 6 = 21 records per step.
+   */
   private long produce(String bootstrap, String topic) throws Exception {
     Properties p = new Properties();
     p.put("bootstrap.servers", bootstrap);
@@ -171,17 +182,31 @@ public final class CollectorBenchmark implements Callable<Integer> {
     long start = System.nanoTime();
     Random random = new Random(7);
     int workers = partitions * 2;
+    List<Object[]> step = new ArrayList<>(); // {kind, layer, parameter}
+    for (int l = 0; l < layers.length; l++) {
+      step.add(new Object[] {Kind.ACTIVATION, l, null});
+    }
+    for (Kind kind : List.of(Kind.GRADIENT, Kind.UPDATE, Kind.PARAMETER)) {
+      for (int l = 0; l < layers.length; l++) {
+        step.add(new Object[] {kind, l, "W"});
+        step.add(new Object[] {kind, l, "b"});
+      }
+    }
+    int produced = 0;
     try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
-      for (int i = 0; i < records; i++) {
-        String runId = "bench-run-" + (i % runs);
-        int worker = (i / runs) % workers;
-        long iteration = i / (runs * workers * 9L);
-        int slot = (int) ((i / (runs * workers)) % 9);
-        Kind kind = slot == 0 ? Kind.ACTIVATION : Kind.values()[1 + (slot - 1) % 3];
-        LayerSnapshot s = snapshot(runId, worker, iteration, slot % 3, kind, slot % 2 == 0 ? "W" : "b", random);
-        byte[] value = SnapshotCodec.INSTANCE.encode(s);
-        bytes += value.length;
-        producer.send(new ProducerRecord<>(topic, RecordKeys.worker(runId, worker), value));
+      // Workers of all runs take turns, one logged step (a burst of step.size() records) each.
+      for (long iteration = 0; produced < records; iteration += 10) {
+        for (int w = 0; w < workers * runs && produced < records; w++) {
+          String runId = "bench-run-" + (w % runs);
+          int worker = w / runs;
+          for (int i = 0; i < step.size() && produced < records; i++, produced++) {
+            Object[] s = step.get(i);
+            LayerSnapshot snapshot = snapshot(runId, worker, iteration, (int) s[1], (Kind) s[0], (String) s[2], random);
+            byte[] value = SnapshotCodec.INSTANCE.encode(snapshot);
+            bytes += value.length;
+            producer.send(new ProducerRecord<>(topic, RecordKeys.worker(runId, worker), value));
+          }
+        }
       }
       producer.flush();
     }
@@ -191,33 +216,41 @@ public final class CollectorBenchmark implements Callable<Integer> {
   }
 
   private LayerSnapshot snapshot(String runId, int worker, long iteration, int layer, Kind kind, String parameter, Random random) {
-    List<Double> edges = new ArrayList<>(21);
-    List<Long> counts = new ArrayList<>(20);
-    for (int b = 0; b <= 20; b++) {
-      edges.add(-1 + b * 0.1);
-      if (b < 20) {
-        counts.add((long) random.nextInt(5000));
-      }
-    }
+    int units = layers[layer];
+    int inputs = layer == 0 ? 784 : layers[layer - 1];
+    boolean output = layer == layers.length - 1;
+    long count = kind == Kind.ACTIVATION ? 64L * units : "W".equals(parameter) ? (long) inputs * units : units;
     LayerSnapshot.Builder b = LayerSnapshot.newBuilder()
         .setRunId(runId)
         .setWorker(WorkerId.newBuilder().setPartitionId(worker).setAttemptNumber(0).setTaskAttemptId(worker + 100L).setStageId(2)
             .setExecutorId(String.valueOf(worker % 2)).setHost("worker-" + worker % 2).setThread("Executor task launch worker-" + worker).build())
         .setEpoch((int) (iteration / 900)).setIteration(iteration).setLayerIndex(layer).setLayerName("layer" + layer)
-        .setLayerType(layer == 2 ? "OutputLayer" : "DenseLayer").setActivationFunction(kind == Kind.ACTIVATION ? "relu" : null)
+        .setLayerType(output ? "OutputLayer" : "DenseLayer").setActivationFunction(output ? "softmax" : "relu")
         .setKind(kind).setParameterName(kind == Kind.ACTIVATION ? null : parameter)
         .setTimestampMillis(Instant.ofEpochMilli(1_700_000_000_000L + iteration * 50))
-        .setCount(64L * neurons).setMean(random.nextGaussian() * 0.1).setStd(Math.abs(random.nextGaussian())).setMin(-random.nextDouble())
+        .setCount(count).setMean(random.nextGaussian() * 0.1).setStd(Math.abs(random.nextGaussian())).setMin(-random.nextDouble())
         .setMax(random.nextDouble() * 4).setMeanAbs(random.nextDouble()).setL2Norm(random.nextDouble() * 30)
         .setZeroFraction(random.nextDouble() * 0.6).setNearZeroFraction(random.nextDouble() * 0.7).setNearZeroThreshold(1e-6)
         .setNanCount(0).setPosInfCount(0).setNegInfCount(0)
-        .setHistogram(Histogram.newBuilder().setEdges(edges).setCounts(counts).build())
-        .setSaturatedFraction(null);
-    if (kind == Kind.ACTIVATION && neurons > 0) {
-      List<Float> rates = new ArrayList<>(neurons);
-      List<Float> means = new ArrayList<>(neurons);
-      for (int u = 0; u < neurons; u++) {
-        rates.add(random.nextFloat());
+        .setSaturatedFraction(kind == Kind.ACTIVATION && output ? random.nextDouble() : null);
+    if (histogramKinds.contains(kind)) {
+      List<Double> edges = new ArrayList<>(21);
+      List<Long> counts = new ArrayList<>(20);
+      double low = -random.nextDouble();
+      double width = random.nextDouble() / 10 + 1e-3;
+      for (int bin = 0; bin <= 20; bin++) {
+        edges.add(low + bin * width);
+        if (bin < 20) {
+          counts.add((long) random.nextInt((int) Math.min(Integer.MAX_VALUE, count / 4 + 1)));
+        }
+      }
+      b.setHistogram(Histogram.newBuilder().setEdges(edges).setCounts(counts).build());
+    }
+    if (kind == Kind.ACTIVATION) {
+      List<Float> rates = new ArrayList<>(units);
+      List<Float> means = new ArrayList<>(units);
+      for (int u = 0; u < units; u++) {
+        rates.add(random.nextInt(65) / 64f); // a share of the 64 examples
         means.add(random.nextFloat() * 2);
       }
       b.setNeurons(NeuronStats.newBuilder().setUnit(NeuronUnit.NEURON).setExamples(64).setFiringRate(rates).setMeanActivation(means).build());

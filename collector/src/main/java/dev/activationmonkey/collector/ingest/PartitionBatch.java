@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.fs.Path;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.parquet.hadoop.ParquetWriter;
+import dev.activationmonkey.collector.parquet.TableFileWriter;
 
 /**
  * The records of one topic-partition consumed since its last commit: a contiguous offset range
@@ -32,11 +32,11 @@ public final class PartitionBatch {
     private final PartitionBatch batch;
     private final Target target;
     private final Path temp;
-    private final ParquetWriter<Row> writer;
+    private final TableFileWriter<Row> writer;
     private long rows;
     private long lastUse;
 
-    OpenFile(PartitionBatch batch, Target target, Path temp, ParquetWriter<Row> writer) {
+    OpenFile(PartitionBatch batch, Target target, Path temp, TableFileWriter<Row> writer) {
       this.batch = batch;
       this.target = target;
       this.temp = temp;
@@ -64,7 +64,7 @@ public final class PartitionBatch {
     }
 
     public long dataSize() {
-      return writer.getDataSize();
+      return writer.dataSize();
     }
 
     public void write(Row row, long tick) throws IOException {
@@ -153,7 +153,7 @@ public final class PartitionBatch {
     return new ArrayList<>(files.values());
   }
 
-  public OpenFile addFile(Target target, Path temp, ParquetWriter<Row> writer) {
+  public OpenFile addFile(Target target, Path temp, TableFileWriter<Row> writer) {
     OpenFile file = new OpenFile(this, target, temp, writer);
     files.put(target, file);
     return file;

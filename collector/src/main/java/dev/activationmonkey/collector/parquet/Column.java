@@ -9,7 +9,7 @@ import java.util.function.ToDoubleFunction;
 import java.util.function.ToIntFunction;
 import java.util.function.ToLongFunction;
 import org.apache.parquet.io.api.Binary;
-import org.apache.parquet.io.api.RecordConsumer;
+import org.apache.parquet.column.ColumnWriter;
 import org.apache.parquet.schema.LogicalTypeAnnotation;
 import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
 import org.apache.parquet.schema.Type;
@@ -19,22 +19,35 @@ import org.apache.parquet.schema.Types;
  * One column of a table: its Parquet type and how a row's value is written. A table is a list of
  * columns, so the schema and the write order come from one definition and cannot drift apart.
  *
+ * <p>Values go straight to Parquet's column writers with their repetition and definition levels,
+ * not through the {@code RecordConsumer} event API: that API costs a startGroup/startField/endField/
+ * endGroup round of bookkeeping per list element, and per-neuron vectors have hundreds of elements
+ * per row (it was the largest share of the collector's profile).
+ *
  * <p>Lists use the three-level structure of the Parquet spec ({@code <name> (LIST) { repeated group
- * list { required element } }}) that DuckDB, Spark and pyarrow all read as {@code list<...>}.
+ * list { required element } }}) that DuckDB, Spark and pyarrow all read as {@code list<...>}. Lists
+ * and maps are top-level columns; struct fields inside a list are scalars.
  */
 public final class Column<T> {
-  /** Writes one row's value of a column; writes nothing at all for a null value. */
+  /**
+   * Writes one row's value of a column to its leaf column writers, starting at {@code leaf}.
+   * {@code r} is the repetition level the value starts at, {@code d} the definition level of its
+   * parent (every ancestor defined): a required value is written at {@code d}, a present optional one at
+   * {@code d + 1}, a null at {@code d}.
+   */
   @FunctionalInterface
   interface ValueWriter<T> {
-    void write(T row, RecordConsumer out, String name, int index);
+    void write(T row, ColumnWriter[] out, int leaf, int r, int d);
   }
 
   private final Type type;
+  private final int leaves;
   private final ValueWriter<T> writer;
 
   private Column(Type type, ValueWriter<T> writer) {
     this.type = requireNonNull(type, "type is null");
     this.writer = requireNonNull(writer, "writer is null");
+    this.leaves = leafCount(type);
   }
 
   public String name() {
@@ -45,37 +58,47 @@ public final class Column<T> {
     return type;
   }
 
-  void write(T row, RecordConsumer out, int index) {
-    writer.write(row, out, type.getName(), index);
+  /** Primitive (leaf) columns under this column: 1 for a scalar or a list of scalars. */
+  int leaves() {
+    return leaves;
+  }
+
+  void write(T row, ColumnWriter[] out, int leaf, int r, int d) {
+    writer.write(row, out, leaf, r, d);
+  }
+
+  private static int leafCount(Type type) {
+    if (type.isPrimitive()) {
+      return 1;
+    }
+    int n = 0;
+    for (Type field : type.asGroupType().getFields()) {
+      n += leafCount(field);
+    }
+    return n;
   }
 
   // ---- scalars
 
   public static <T> Column<T> int32(String name, ToIntFunction<T> value) {
-    return new Column<>(Types.required(PrimitiveTypeName.INT32).named(name), (row, out, n, i) -> {
-      out.startField(n, i);
-      out.addInteger(value.applyAsInt(row));
-      out.endField(n, i);
-    });
+    return new Column<>(Types.required(PrimitiveTypeName.INT32).named(name),
+        (row, out, leaf, r, d) -> out[leaf].write(value.applyAsInt(row), r, d));
   }
 
   public static <T> Column<T> optionalInt32(String name, Function<T, Integer> value) {
-    return new Column<>(Types.optional(PrimitiveTypeName.INT32).named(name), (row, out, n, i) -> {
+    return new Column<>(Types.optional(PrimitiveTypeName.INT32).named(name), (row, out, leaf, r, d) -> {
       Integer v = value.apply(row);
       if (v != null) {
-        out.startField(n, i);
-        out.addInteger(v);
-        out.endField(n, i);
+        out[leaf].write(v, r, d + 1);
+      } else {
+        out[leaf].writeNull(r, d);
       }
     });
   }
 
   public static <T> Column<T> int64(String name, ToLongFunction<T> value) {
-    return new Column<>(Types.required(PrimitiveTypeName.INT64).named(name), (row, out, n, i) -> {
-      out.startField(n, i);
-      out.addLong(value.applyAsLong(row));
-      out.endField(n, i);
-    });
+    return new Column<>(Types.required(PrimitiveTypeName.INT64).named(name),
+        (row, out, leaf, r, d) -> out[leaf].write(value.applyAsLong(row), r, d));
   }
 
   /** A UTC instant in milliseconds ({@code TIMESTAMP(MILLIS, true)}: DuckDB TIMESTAMPTZ, Spark TIMESTAMP). */
@@ -83,127 +106,113 @@ public final class Column<T> {
     Type type = Types.required(PrimitiveTypeName.INT64)
         .as(LogicalTypeAnnotation.timestampType(true, LogicalTypeAnnotation.TimeUnit.MILLIS))
         .named(name);
-    return new Column<>(type, (row, out, n, i) -> {
-      out.startField(n, i);
-      out.addLong(value.applyAsLong(row));
-      out.endField(n, i);
-    });
+    return new Column<>(type, (row, out, leaf, r, d) -> out[leaf].write(value.applyAsLong(row), r, d));
   }
 
   public static <T> Column<T> float64(String name, ToDoubleFunction<T> value) {
-    return new Column<>(Types.required(PrimitiveTypeName.DOUBLE).named(name), (row, out, n, i) -> {
-      out.startField(n, i);
-      out.addDouble(value.applyAsDouble(row));
-      out.endField(n, i);
-    });
+    return new Column<>(Types.required(PrimitiveTypeName.DOUBLE).named(name),
+        (row, out, leaf, r, d) -> out[leaf].write(value.applyAsDouble(row), r, d));
   }
 
   public static <T> Column<T> optionalFloat64(String name, Function<T, Double> value) {
-    return new Column<>(Types.optional(PrimitiveTypeName.DOUBLE).named(name), (row, out, n, i) -> {
+    return new Column<>(Types.optional(PrimitiveTypeName.DOUBLE).named(name), (row, out, leaf, r, d) -> {
       Double v = value.apply(row);
       if (v != null) {
-        out.startField(n, i);
-        out.addDouble(v);
-        out.endField(n, i);
+        out[leaf].write(v, r, d + 1);
+      } else {
+        out[leaf].writeNull(r, d);
       }
     });
   }
 
   public static <T> Column<T> string(String name, Function<T, String> value) {
-    return new Column<>(stringType(Type.Repetition.REQUIRED, name), (row, out, n, i) -> {
-      out.startField(n, i);
-      out.addBinary(Binary.fromString(value.apply(row)));
-      out.endField(n, i);
-    });
+    return new Column<>(stringType(Type.Repetition.REQUIRED, name),
+        (row, out, leaf, r, d) -> out[leaf].write(Binary.fromString(value.apply(row)), r, d));
   }
 
   public static <T> Column<T> optionalString(String name, Function<T, String> value) {
-    return new Column<>(stringType(Type.Repetition.OPTIONAL, name), (row, out, n, i) -> {
+    return new Column<>(stringType(Type.Repetition.OPTIONAL, name), (row, out, leaf, r, d) -> {
       String v = value.apply(row);
       if (v != null) {
-        out.startField(n, i);
-        out.addBinary(Binary.fromString(v));
-        out.endField(n, i);
+        out[leaf].write(Binary.fromString(v), r, d + 1);
+      } else {
+        out[leaf].writeNull(r, d);
       }
     });
   }
 
   // ---- lists of primitives (null list = null value; elements are never null)
+  //
+  // Levels of an optional top-level list: null list d=0, empty list d=1, element d=2; the first
+  // element starts the row (r=0), the others repeat the list (r=1).
 
   public static <T> Column<T> float64List(String name, Function<T, List<Double>> value) {
-    return primitiveList(name, PrimitiveTypeName.DOUBLE, value, (out, e) -> out.addDouble(e));
+    return primitiveList(name, PrimitiveTypeName.DOUBLE, value, (out, e, r, d) -> out.write(e.doubleValue(), r, d));
   }
 
   public static <T> Column<T> float32List(String name, Function<T, List<Float>> value) {
-    return primitiveList(name, PrimitiveTypeName.FLOAT, value, (out, e) -> out.addFloat(e));
+    return primitiveList(name, PrimitiveTypeName.FLOAT, value, (out, e, r, d) -> out.write(e.floatValue(), r, d));
   }
 
   public static <T> Column<T> int64List(String name, Function<T, List<Long>> value) {
-    return primitiveList(name, PrimitiveTypeName.INT64, value, (out, e) -> out.addLong(e));
+    return primitiveList(name, PrimitiveTypeName.INT64, value, (out, e, r, d) -> out.write(e.longValue(), r, d));
   }
 
   public static <T> Column<T> int32List(String name, Function<T, List<Integer>> value) {
-    return primitiveList(name, PrimitiveTypeName.INT32, value, (out, e) -> out.addInteger(e));
+    return primitiveList(name, PrimitiveTypeName.INT32, value, (out, e, r, d) -> out.write(e.intValue(), r, d));
   }
 
   private interface ElementWriter<E> {
-    void add(RecordConsumer out, E element);
+    void add(ColumnWriter out, E element, int r, int d);
   }
 
   private static <T, E> Column<T> primitiveList(
       String name, PrimitiveTypeName elementType, Function<T, List<E>> value, ElementWriter<E> add) {
     Type type = listType(name, Types.required(elementType).named("element"));
-    return new Column<>(type, (row, out, n, i) -> {
+    return new Column<>(type, (row, out, leaf, r, d) -> {
       List<E> list = value.apply(row);
+      ColumnWriter column = out[leaf];
       if (list == null) {
-        return;
-      }
-      out.startField(n, i);
-      out.startGroup();
-      if (!list.isEmpty()) {
-        out.startField("list", 0);
-        for (E element : list) {
-          out.startGroup();
-          out.startField("element", 0);
-          add.add(out, element);
-          out.endField("element", 0);
-          out.endGroup();
+        column.writeNull(r, d);
+      } else if (list.isEmpty()) {
+        column.writeNull(r, d + 1);
+      } else {
+        int repeated = r + 1;
+        int rep = r;
+        for (int i = 0, n = list.size(); i < n; i++) {
+          add.add(column, list.get(i), rep, d + 2);
+          rep = repeated;
         }
-        out.endField("list", 0);
       }
-      out.endGroup();
-      out.endField(n, i);
     });
   }
 
-  /** A list of structs, each struct written by its own columns. */
+  /** A list of structs, each struct written by its own (scalar) columns. */
   public static <T, E> Column<T> structList(String name, Function<T, List<E>> value, List<Column<E>> fields) {
     Type element = Types.requiredGroup().addFields(fields.stream().map(Column::type).toArray(Type[]::new)).named("element");
-    return new Column<>(listType(name, element), (row, out, n, i) -> {
+    Column<T> column = new Column<>(listType(name, element), (row, out, leaf, r, d) -> {
       List<E> list = value.apply(row);
-      if (list == null) {
+      if (list == null || list.isEmpty()) {
+        int level = list == null ? d : d + 1;
+        int l = leaf;
+        for (Column<E> field : fields) {
+          for (int k = 0; k < field.leaves(); k++) {
+            out[l++].writeNull(r, level);
+          }
+        }
         return;
       }
-      out.startField(n, i);
-      out.startGroup();
-      if (!list.isEmpty()) {
-        out.startField("list", 0);
-        for (E e : list) {
-          out.startGroup();
-          out.startField("element", 0);
-          out.startGroup();
-          for (int f = 0; f < fields.size(); f++) {
-            fields.get(f).write(e, out, f);
-          }
-          out.endGroup();
-          out.endField("element", 0);
-          out.endGroup();
+      int rep = r;
+      for (E e : list) {
+        int l = leaf;
+        for (Column<E> field : fields) {
+          field.write(e, out, l, rep, d + 2); // list (d+1) and its repeated group (d+2) defined; element required
+          l += field.leaves();
         }
-        out.endField("list", 0);
+        rep = r + 1;
       }
-      out.endGroup();
-      out.endField(n, i);
     });
+    return column;
   }
 
   /** {@code map<string, string>} in the spec's MAP layout. */
@@ -215,31 +224,26 @@ public final class Column<T> {
             .addField(stringType(Type.Repetition.OPTIONAL, "value"))
             .named("key_value"))
         .named(name);
-    return new Column<>(type, (row, out, n, i) -> {
+    return new Column<>(type, (row, out, leaf, r, d) -> {
       Map<String, String> map = value.apply(row);
-      if (map == null) {
+      ColumnWriter keys = out[leaf];
+      ColumnWriter values = out[leaf + 1];
+      if (map == null || map.isEmpty()) {
+        int level = map == null ? d : d + 1;
+        keys.writeNull(r, level);
+        values.writeNull(r, level);
         return;
       }
-      out.startField(n, i);
-      out.startGroup();
-      if (!map.isEmpty()) {
-        out.startField("key_value", 0);
-        for (Map.Entry<String, String> e : map.entrySet()) {
-          out.startGroup();
-          out.startField("key", 0);
-          out.addBinary(Binary.fromString(e.getKey()));
-          out.endField("key", 0);
-          if (e.getValue() != null) {
-            out.startField("value", 1);
-            out.addBinary(Binary.fromString(e.getValue()));
-            out.endField("value", 1);
-          }
-          out.endGroup();
+      int rep = r;
+      for (Map.Entry<String, String> e : map.entrySet()) {
+        keys.write(Binary.fromString(e.getKey()), rep, d + 2);
+        if (e.getValue() != null) {
+          values.write(Binary.fromString(e.getValue()), rep, d + 3);
+        } else {
+          values.writeNull(rep, d + 2);
         }
-        out.endField("key_value", 0);
+        rep = r + 1;
       }
-      out.endGroup();
-      out.endField(n, i);
     });
   }
 

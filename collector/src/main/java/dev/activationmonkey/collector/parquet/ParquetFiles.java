@@ -7,8 +7,7 @@ import org.apache.parquet.column.ColumnDescriptor;
 import org.apache.parquet.column.ParquetProperties;
 import org.apache.parquet.schema.PrimitiveType;
 import org.apache.parquet.hadoop.ParquetFileWriter;
-import org.apache.parquet.hadoop.ParquetWriter;
-import org.apache.parquet.hadoop.api.WriteSupport;
+import org.apache.parquet.hadoop.CodecFactory;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.parquet.io.OutputFile;
 
@@ -23,49 +22,36 @@ public final class ParquetFiles {
   /** Key-value metadata written into every file's footer. */
   public static final String CREATED_BY_KEY = "activation-monkey.table";
 
-  public static ParquetWriter<Row> open(Table<Row> table, OutputFile file, long rowGroupBytes, int zstdLevel)
+  private static final int PAGE_BYTES = 1 << 20;
+
+  public static TableFileWriter<Row> open(Table<Row> table, OutputFile file, long rowGroupBytes, int zstdLevel)
       throws IOException {
     Configuration conf = new Configuration(false);
     conf.setInt("parquet.compression.codec.zstd.level", zstdLevel);
     // Reuse zstd-jni's buffers across pages and files instead of allocating them per page.
     conf.setBoolean("parquet.compression.codec.zstd.bufferPool.enabled", true);
-    Builder builder = new Builder(file, table);
+    ParquetProperties.Builder properties = ParquetProperties.builder()
+        .withPageSize(PAGE_BYTES)
+        .withDictionaryEncoding(false)
+        .withByteStreamSplitEncoding(true)
+        .withWriterVersion(ParquetProperties.WriterVersion.PARQUET_1_0);
     // Dictionaries only for strings (hosts, layer names, ...). Floats and doubles are near-unique: a
     // dictionary for them costs hashing, rehashing and a fallback re-encode per page, for nothing.
     for (ColumnDescriptor column : table.schema().getColumns()) {
       if (column.getPrimitiveType().getPrimitiveTypeName() == PrimitiveType.PrimitiveTypeName.BINARY) {
-        builder.withDictionaryEncoding(String.join(".", column.getPath()), true);
+        properties.withDictionaryEncoding(String.join(".", column.getPath()), true);
       }
     }
-    return builder
-        .withConf(conf)
-        .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
-        .withCompressionCodec(CompressionCodecName.ZSTD)
-        .withByteStreamSplitEncoding(true)
-        .withDictionaryEncoding(false)
-        .withRowGroupSize(rowGroupBytes)
-        .withPageSize(1 << 20)
-        .withWriterVersion(ParquetProperties.WriterVersion.PARQUET_1_0)
-        .withValidation(false)
-        .build();
-  }
-
-  private static final class Builder extends ParquetWriter.Builder<Row, Builder> {
-    private final Table<Row> table;
-
-    Builder(OutputFile file, Table<Row> table) {
-      super(file);
-      this.table = table;
-    }
-
-    @Override
-    protected Builder self() {
-      return this;
-    }
-
-    @Override
-    protected WriteSupport<Row> getWriteSupport(Configuration conf) {
-      return new RowWriteSupport<>(table, Map.of(CREATED_BY_KEY, table.name()));
+    ParquetProperties props = properties.build();
+    CodecFactory codecs = new CodecFactory(conf, props.getPageSizeThreshold());
+    ParquetFileWriter writer = new ParquetFileWriter(file, table.schema(), ParquetFileWriter.Mode.OVERWRITE, rowGroupBytes,
+        0, props.getColumnIndexTruncateLength(), props.getStatisticsTruncateLength(), props.getPageWriteChecksumEnabled());
+    try {
+      return new TableFileWriter<>(table, writer, props, codecs, codecs.getCompressor(CompressionCodecName.ZSTD), rowGroupBytes,
+          Map.of(CREATED_BY_KEY, table.name()));
+    } catch (IOException | RuntimeException e) {
+      codecs.release();
+      throw e;
     }
   }
 }

@@ -3,7 +3,7 @@ package dev.activationmonkey.collector.parquet;
 import static java.util.Objects.requireNonNull;
 
 import java.util.List;
-import org.apache.parquet.io.api.RecordConsumer;
+import org.apache.parquet.column.ColumnWriter;
 import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.Type;
 
@@ -31,11 +31,13 @@ public final class Table<T> {
     return schema;
   }
 
-  void write(T row, RecordConsumer out) {
-    out.startMessage();
-    for (int i = 0; i < columns.size(); i++) {
-      columns.get(i).write(row, out, i);
+  /** Writes one row to the leaf column writers, in {@code schema().getColumns()} order; the caller ends the record. */
+  void write(T row, ColumnWriter[] out) {
+    int leaf = 0;
+    for (int i = 0, n = columns.size(); i < n; i++) {
+      Column<T> column = columns.get(i);
+      column.write(row, out, leaf, 0, 0);
+      leaf += column.leaves();
     }
-    out.endMessage();
   }
 }

@@ -21,7 +21,7 @@ import java.util.Map;
 import java.util.Set;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.hadoop.fs.Path;
-import org.apache.parquet.hadoop.ParquetWriter;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,9 +30,13 @@ class ParquetTablesTest {
   @TempDir java.nio.file.Path dir;
 
   private String write(Table<Row> table, RecordType type, List<? extends SpecificRecordBase> records) throws Exception {
+    return write(table, type, records, 1 << 20);
+  }
+
+  private String write(Table<Row> table, RecordType type, List<? extends SpecificRecordBase> records, long rowGroupBytes) throws Exception {
     Storage storage = Storage.open(dir.toString(), Map.of());
-    Path file = new Path(storage.root(), table.name() + ".parquet");
-    try (ParquetWriter<Row> writer = ParquetFiles.open(table, storage.outputFile(file), 1 << 20, 3)) {
+    Path file = new Path(storage.root(), table.name() + "-" + records.size() + "-" + rowGroupBytes + ".parquet");
+    try (TableFileWriter<Row> writer = ParquetFiles.open(table, storage.outputFile(file), rowGroupBytes, 3)) {
       long offset = 100;
       for (SpecificRecordBase record : records) {
         writer.write(new Row(record, type, 2, "monkey.snapshots", 4, offset++));
@@ -126,6 +130,93 @@ class ParquetTablesTest {
       ResultSet count = st.executeQuery("SELECT count(*), sum(len(firing_rate)) FROM read_parquet('" + file + "')");
       count.next();
       assertEquals(500, count.getLong(1));
+    }
+  }
+
+  @Test
+  void emptyListsAndMapsStayEmptyNotNull() throws Exception {
+    LayerSnapshot empty = TestRecords.snapshot("run-a", 0, 1, 0, Kind.ACTIVATION, 1, false);
+    empty.getHistogram().setEdges(List.of());
+    empty.getHistogram().setCounts(List.of());
+    empty.getNeurons().setFiringRate(List.of());
+    empty.getNeurons().setMeanActivation(List.of());
+    LayerSnapshot one = TestRecords.snapshot("run-a", 0, 2, 0, Kind.ACTIVATION, 1, false);
+    String file = write(Tables.SNAPSHOTS, RecordType.LAYER_SNAPSHOT, List.of(empty, one));
+    var start = TestRecords.runStart("run-b");
+    start.setTags(Map.of());
+    start.getNetwork().setLayers(List.of());
+    String runs = write(Tables.RUNS, RecordType.RUN_START, List.of(start));
+    try (Connection db = DriverManager.getConnection("jdbc:duckdb:"); Statement st = db.createStatement()) {
+      ResultSet rs = st.executeQuery("SELECT len(histogram_edges), len(histogram_counts), len(firing_rate), len(mean_activation),"
+          + " firing_rate[1] FROM read_parquet('" + file + "') ORDER BY kafka_offset");
+      assertTrue(rs.next());
+      for (int c = 1; c <= 4; c++) {
+        assertEquals(0, rs.getInt(c), "column " + c);
+        assertFalse(rs.wasNull(), "column " + c + " is an empty list, not null");
+      }
+      assertTrue(rs.next());
+      assertEquals(1, rs.getInt(3));
+      assertEquals(one.getNeurons().getFiringRate().get(0), rs.getFloat(5));
+      rs = st.executeQuery("SELECT len(network_layers), cardinality(tags), data_source FROM read_parquet('" + runs + "')");
+      assertTrue(rs.next());
+      assertEquals(0, rs.getInt(1));
+      assertFalse(rs.wasNull());
+      assertEquals(0, rs.getInt(2));
+      assertFalse(rs.wasNull());
+      assertEquals(start.getData().getSource(), rs.getString(3));
+    }
+  }
+
+  @Test
+  void manyRowGroupsKeepEveryValueInItsRow() throws Exception {
+    List<LayerSnapshot> records = new ArrayList<>();
+    double expectedRateSum = 0;
+    long expectedCountSum = 0;
+    for (int i = 0; i < 3000; i++) {
+      LayerSnapshot s = TestRecords.snapshot("run-a", i % 4, i, i % 3, TestRecords.kind(i), i % 7 == 0 ? 0 : 1 + i % 200, i % 11 == 0);
+      if (i % 5 == 0) {
+        s.setHistogram(null);
+      }
+      records.add(s);
+      if (s.getNeurons() != null) {
+        for (float f : s.getNeurons().getFiringRate()) {
+          expectedRateSum += f;
+        }
+      }
+      if (s.getHistogram() != null) {
+        expectedCountSum += s.getHistogram().getCounts().stream().mapToLong(Long::longValue).sum();
+      }
+    }
+    String file = write(Tables.SNAPSHOTS, RecordType.LAYER_SNAPSHOT, records, 64 << 10);
+    try (Connection db = DriverManager.getConnection("jdbc:duckdb:"); Statement st = db.createStatement()) {
+      ResultSet rs = st.executeQuery("SELECT count(DISTINCT row_group_id) FROM parquet_metadata('" + file + "')");
+      rs.next();
+      assertTrue(rs.getInt(1) > 1, "row groups: " + rs.getInt(1));
+      rs = st.executeQuery("SELECT kafka_offset, iteration, len(firing_rate) AS n, firing_rate[len(firing_rate)] AS last_rate,"
+          + " histogram_counts IS NULL AS no_histogram, len(sample_values) AS samples FROM read_parquet('" + file + "') ORDER BY kafka_offset");
+      for (int i = 0; i < records.size(); i++) {
+        assertTrue(rs.next());
+        LayerSnapshot s = records.get(i);
+        assertEquals(100 + i, rs.getLong("kafka_offset"));
+        assertEquals(s.getIteration(), rs.getLong("iteration"));
+        List<Float> rates = s.getNeurons() == null ? null : s.getNeurons().getFiringRate();
+        if (rates == null) {
+          rs.getInt("n");
+          assertTrue(rs.wasNull(), "row " + i);
+        } else {
+          assertEquals(rates.size(), rs.getInt("n"), "row " + i);
+          if (!rates.isEmpty()) {
+            assertEquals(rates.get(rates.size() - 1), rs.getFloat("last_rate"), "row " + i);
+          }
+        }
+        assertEquals(s.getHistogram() == null, rs.getBoolean("no_histogram"), "row " + i);
+        assertEquals(s.getSample() == null ? 0 : s.getSample().getValues().size(), rs.getInt("samples"), "row " + i);
+      }
+      assertFalse(rs.next());
+      rs = st.executeQuery("SELECT sum(list_sum(firing_rate)), sum(list_sum(histogram_counts)) FROM read_parquet('" + file + "')");
+      rs.next();
+      assertEquals(expectedRateSum, rs.getDouble(1), 1e-3 * Math.max(1, expectedRateSum));
+      assertEquals(expectedCountSum, rs.getLong(2));
     }
   }
 
