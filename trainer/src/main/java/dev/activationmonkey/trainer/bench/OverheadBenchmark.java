@@ -3,6 +3,7 @@ package dev.activationmonkey.trainer.bench;
 import dev.activationmonkey.errors.ExitCode;
 import dev.activationmonkey.localkafka.LocalKafka;
 import dev.activationmonkey.trainer.data.Datasets;
+import dev.activationmonkey.trainer.diag.StageTimers;
 import dev.activationmonkey.trainer.data.LoadedData;
 import dev.activationmonkey.trainer.listener.ListenerConfig;
 import dev.activationmonkey.trainer.listener.SnapshotListener;
@@ -57,6 +58,9 @@ public final class OverheadBenchmark implements Callable<Integer> {
   @Option(names = "--batch-size", defaultValue = "64", description = "Mini-batch size (default: ${DEFAULT-VALUE}).")
   int batchSize;
 
+  @Option(names = "--skip-every", description = "Leave out the every-iteration arm (quicker runs of the default arm).")
+  boolean skipEvery;
+
   private record Arm(String name, ListenerConfig config) {}
 
   @Override
@@ -88,13 +92,14 @@ public final class OverheadBenchmark implements Callable<Integer> {
     MultiLayerConfiguration conf = NetworkFactory.build(demo.network(), 12345, data.features(), data.classes());
     KafkaSettings kafka = demo.logging().kafka().withBootstrapServers(servers).withTopic(topic);
     StatsOptions defaults = demo.logging().stats();
-    List<Arm> arms = List.of(
+    List<Arm> all = List.of(
         new Arm("off", null),
         new Arm("default (every 10; histograms: activations, gradients)", new ListenerConfig("bench-default",
             ListenerConfig.allKinds(), 10, new StatsOptions(defaults.histogramBins(), true, 0, 4096,
             defaults.nearZeroThreshold()), demo.logging().histogramKinds(), kafka, -1, 0)),
         new Arm("every iteration (all histograms, neurons)", new ListenerConfig("bench-every", ListenerConfig.allKinds(), 1,
             new StatsOptions(defaults.histogramBins(), true, 0, 4096, defaults.nearZeroThreshold()), kafka, -1, 0)));
+    List<Arm> arms = skipEvery ? all.subList(0, 2) : all;
     System.out.printf(Locale.ROOT, "overhead benchmark: single-JVM MultiLayerNetwork.fit with the workers' listener "
             + "(Spark's own cost is the same in both arms)%nnetwork 784-256-128-10 (demo job), %,d MNIST examples, "
             + "batch %d, %d rounds + 1 warm-up, arms alternating; Kafka %s topic %s%n",
@@ -102,6 +107,10 @@ public final class OverheadBenchmark implements Callable<Integer> {
     double[][] seconds = new double[arms.size()][rounds];
     long[] snapshots = new long[arms.size()];
     for (int round = -1; round < rounds; round++) {
+      if (round == 0) {
+        StageTimers.reset(); // the warm-up's JIT and broker start-up are not the listener's steady cost
+        loggedSteps = 0;
+      }
       StringBuilder line = new StringBuilder(round < 0 ? "warm-up:" : "round " + (round + 1) + ":");
       for (int k = 0; k < arms.size(); k++) {
         // Rotate the order each round so that no arm always runs first (JIT, caches, broker warm-up).
@@ -126,8 +135,15 @@ public final class OverheadBenchmark implements Callable<Integer> {
           arms.get(a).name() + ":", total / on, ratio, targets[a], ratio <= targets[a] ? "met" : "MISSED",
           snapshots[a] / rounds);
     }
+    if (StageTimers.ENABLED) {
+      long logged = Math.max(1, loggedSteps);
+      System.out.printf(Locale.ROOT, "listener stage timers (all logged arms and rounds, %,d logged steps):%n%s", logged,
+          StageTimers.report(logged, "logged step"));
+    }
     return ExitCode.OK;
   }
+
+  private static long loggedSteps;
 
   private static double timeOneEpoch(MultiLayerConfiguration conf, List<DataSet> batches, Arm arm, long[] snapshots,
       int armIndex, boolean measured) {
@@ -145,6 +161,9 @@ public final class OverheadBenchmark implements Callable<Integer> {
       listener.flush(); // delivery is part of the cost
     }
     double seconds = (System.nanoTime() - start) / 1e9;
+    if (listener != null) {
+      loggedSteps += (batches.size() + arm.config().every() - 1) / arm.config().every();
+    }
     if (listener != null && measured) {
       DeliveryTotals totals = listener.localTotals();
       snapshots[armIndex] += totals.sent() + totals.spilled();

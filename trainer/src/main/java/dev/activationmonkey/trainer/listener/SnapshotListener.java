@@ -11,6 +11,8 @@ import dev.activationmonkey.snapshot.avro.LayerSnapshot;
 import dev.activationmonkey.snapshot.avro.NeuronStats;
 import dev.activationmonkey.snapshot.avro.NeuronUnit;
 import dev.activationmonkey.snapshot.avro.WorkerId;
+import dev.activationmonkey.trainer.diag.StageTimers;
+import dev.activationmonkey.trainer.diag.StageTimers.Stage;
 import dev.activationmonkey.trainer.progress.LiveProgress;
 import dev.activationmonkey.trainer.publish.DeliveryCounts;
 import dev.activationmonkey.trainer.publish.DeliveryTotals;
@@ -187,7 +189,9 @@ public final class SnapshotListener extends BaseTrainingListener implements Seri
       send(net, info[i], Kind.ACTIVATION, null, activations.get(i + 1), true);
     }
     if (n == info.length - 1 && net.getOutputLayer() instanceof BaseOutputLayer<?> output) {
+      long t = StageTimers.start();
       INDArray out = outputActivations(output, activations.get(activations.size() - 1));
+      StageTimers.stop(Stage.OUTPUT_RECOMPUTE, t);
       if (out != null) {
         send(net, info[n], Kind.ACTIVATION, null, out, true);
       }
@@ -226,12 +230,14 @@ public final class SnapshotListener extends BaseTrainingListener implements Seri
         sendParameterTable(net, Kind.PARAMETER, net.paramTable(false));
       }
     }
+    long t = StageTimers.start();
     long batch = model.batchSize();
     LiveProgress.of(config.runId()).iteration(batch, model.score());
     if (accumulators != null) {
       accumulators.addWork(1, batch);
     }
     b.iterationsSeen()[0]++;
+    StageTimers.stop(Stage.PROGRESS, t);
     maybeInjectFailure(b);
   }
 
@@ -280,13 +286,33 @@ public final class SnapshotListener extends BaseTrainingListener implements Seri
 
   private void send(MultiLayerNetwork net, LayerInfo layer, Kind kind, String parameter, INDArray array,
       boolean activations, double scale) {
+    long t = StageTimers.start();
     StatsOptions options = activations ? config.stats(kind) : StatsOptions.momentsOnlyWithHistogram(config.stats(kind));
     ArrayStats stats = ArrayStatistics.compute(array, options, activations ? layer.saturation() : null, activations,
         scale);
+    t = stopAndRestart(statsStage(kind), t);
     TaskBinding b = binding();
     LayerSnapshot s = toRecord(b, net.getEpochCount(), net.getIterationCount(), layer, kind, parameter, stats);
-    SnapshotProducer.forSettings(config.kafka())
-        .send(RecordKeys.worker(config.runId(), b.partitionId()), SnapshotCodec.INSTANCE.encode(s), b.counts());
+    t = stopAndRestart(Stage.RECORD, t);
+    byte[] value = SnapshotCodec.INSTANCE.encode(s);
+    t = stopAndRestart(Stage.ENCODE, t);
+    SnapshotProducer.forSettings(config.kafka()).send(RecordKeys.worker(config.runId(), b.partitionId()), value,
+        b.counts());
+    StageTimers.stop(Stage.SEND, t);
+  }
+
+  private static long stopAndRestart(Stage stage, long start) {
+    StageTimers.stop(stage, start);
+    return StageTimers.start();
+  }
+
+  private static Stage statsStage(Kind kind) {
+    return switch (kind) {
+      case ACTIVATION -> Stage.ACTIVATION_STATS;
+      case GRADIENT -> Stage.GRADIENT_STATS;
+      case PARAMETER -> Stage.PARAMETER_STATS;
+      case UPDATE -> Stage.UPDATE_STATS;
+    };
   }
 
   private LayerSnapshot toRecord(TaskBinding b, int epoch, long iteration, LayerInfo layer, Kind kind,

@@ -1,5 +1,7 @@
 package dev.activationmonkey.trainer.stats;
 
+import dev.activationmonkey.trainer.diag.StageTimers;
+import dev.activationmonkey.trainer.diag.StageTimers.Stage;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.executioner.OpExecutioner;
@@ -84,6 +86,12 @@ public final class ArrayStatistics {
       return new ArrayStats(0, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, 0, Double.NaN,
           Double.NaN, threshold, 0, 0, 0, null, null, false, 0, null, null, null, null, null);
     }
+    if (DirectScan.supportsType(array)) {
+      // A strided view (never one DL4J hands a listener, but possible through the API) is copied once into a dense
+      // array: ND4J's histogram op misreads strided input, and the scan needs memory order.
+      INDArray dense = DirectScan.supports(array) ? array : array.dup(array.ordering());
+      return direct(dense, options, saturation, activations, count);
+    }
     if (BlasMoments.supports(array)) {
       Moments fast = fastMoments(exec, array, options, saturation);
       if (fast != null) {
@@ -115,6 +123,26 @@ public final class ArrayStatistics {
         nonFiniteMoments(exec, array, count - replaced, replaced, options, saturation));
   }
 
+  /** Every float or double array DL4J hands the listener: one Java scan over its memory, see {@link DirectScan}. */
+  private static ArrayStats direct(INDArray array, StatsOptions options, Saturation saturation, boolean activations,
+      long count) {
+    long t = StageTimers.start();
+    DirectScan.Result r = DirectScan.scan(array, options.nearZeroThreshold(), options.histogramBins(), saturation);
+    StageTimers.stop(Stage.SCAN, t);
+    if (r.finite() == 0) {
+      return new ArrayStats(count, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, 0, 0,
+          options.nearZeroThreshold(), r.nan(), r.posInf(), r.negInf(), null, null, false, 0, null, null, null, null,
+          null);
+    }
+    double n = r.finite();
+    double[] edges = r.histogram() == null ? null : edges(r.min(), r.max(), options.histogramBins());
+    Double saturated = saturation == null ? null : r.saturated() / n;
+    Moments m = new Moments(r.sum() / n, Math.sqrt(r.variance()), r.min(), r.max(), r.sumOfMagnitudes() / n,
+        Math.sqrt(r.sumOfSquares()), (double) r.zeros() / count, (double) r.nearZeros() / count, edges, r.histogram(),
+        saturated);
+    return withVectors(array, options, activations, count, r.nan(), r.posInf(), r.negInf(), m);
+  }
+
   /**
    * The common case, all finite, float or double: sum, sum of squares and sum of |x| through BLAS level-1 on a
    * flat view (one cheap native call each, ~20x faster here than ND4J's reduction ops, whose fixed cost per op
@@ -123,6 +151,7 @@ public final class ArrayStatistics {
    * can be any. Returns null if anything is not finite.
    */
   private static Moments fastMoments(OpExecutioner exec, INDArray array, StatsOptions options, Saturation saturation) {
+    long t = StageTimers.start();
     BlasMoments b = BlasMoments.of(array);
     if (b == null) {
       return null;
@@ -145,6 +174,8 @@ public final class ArrayStatistics {
       max = b.flat().maxNumber().doubleValue();
     }
     double smallest = b.smallestMagnitude();
+    StageTimers.stop(Stage.MOMENTS, t);
+    t = StageTimers.start();
     double threshold = options.nearZeroThreshold();
     long zeros = smallest > 0 ? 0 : countZeros(exec, b.flat());
     long nearZeros = threshold == 0 || zeros == n ? zeros
@@ -152,8 +183,11 @@ public final class ArrayStatistics {
     double[] edges = null;
     long[] bins = null;
     if (options.histogramBins() > 0) {
+      long h = StageTimers.start();
       edges = edges(min, max, options.histogramBins());
       bins = exec.exec(new Histogram(b.flat(), options.histogramBins()))[0].toLongVector();
+      StageTimers.stop(Stage.HISTOGRAM, h);
+      t += StageTimers.ENABLED ? System.nanoTime() - h : 0; // the histogram is not a count
     }
     Double saturated = null;
     if (saturation != null) {
@@ -163,6 +197,7 @@ public final class ArrayStatistics {
           : countMatching(exec, b.flat(), Conditions.greaterThanOrEqual(saturation.highThreshold()));
       saturated = (double) (low + high) / n;
     }
+    StageTimers.stop(Stage.COUNTS, t);
     return new Moments(mean, Math.sqrt(Math.max(0.0, variance)), min, max, b.sumOfMagnitudes() / n,
         Math.sqrt(b.sumOfSquares()), (double) zeros / n, (double) nearZeros / n, edges, bins, saturated);
   }
@@ -264,6 +299,7 @@ public final class ArrayStatistics {
     float[] meanActivation = null;
     int[] sampleShape = null;
     float[] sampleValues = null;
+    long t = StageTimers.start();
     if (activations && array.rank() >= 2) {
       examples = (int) array.size(0);
       if (options.neurons()) {
@@ -271,8 +307,14 @@ public final class ArrayStatistics {
         // reduce over the batch and every spatial axis, leaving one value per channel.
         int[] axes = reductionAxes(array.rank());
         perChannel = array.rank() > 2;
-        firing = Transforms.step(array, true).mean(axes).toFloatVector();
-        meanActivation = array.mean(axes).toFloatVector();
+        if (DirectScan.supports(array)) {
+          float[][] perUnit = DirectScan.perUnit(array);
+          firing = perUnit[0];
+          meanActivation = perUnit[1];
+        } else {
+          firing = Transforms.step(array, true).mean(axes).toFloatVector();
+          meanActivation = array.mean(axes).toFloatVector();
+        }
       }
       if (options.sampleExamples() > 0 && examples > 0) {
         long perExample = array.length() / examples;
@@ -288,6 +330,9 @@ public final class ArrayStatistics {
           sampleValues = sample.dup('c').reshape(sample.length()).toFloatVector();
         }
       }
+    }
+    if (activations) {
+      StageTimers.stop(Stage.NEURONS, t);
     }
     return new ArrayStats(count, m.mean(), m.std(), m.min(), m.max(), m.meanAbs(), m.l2(), m.zeroFraction(),
         m.nearZeroFraction(), options.nearZeroThreshold(), nan, posInf, negInf, m.edges(), m.histogram(),

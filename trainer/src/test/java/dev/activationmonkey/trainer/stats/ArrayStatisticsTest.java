@@ -256,6 +256,63 @@ class ArrayStatisticsTest {
     assertArrayEquals(expected.histogram(), stats.histogramCounts());
   }
 
+  /**
+   * The same activations as an 'f'-ordered view at an offset, as doubles, and as a strided (non-dense) view that
+   * cannot be scanned in memory order: every layout gives the plain-Java statistics and per-neuron vectors.
+   */
+  @Test
+  void everyLayoutAndTypeGivesTheSameStatisticsAndNeuronVectors() {
+    Random random = new Random(5);
+    int rows = 40;
+    int cols = 9;
+    float[] values = new float[rows * cols]; // row-major [rows, cols]
+    for (int i = 0; i < values.length; i++) {
+      values[i] = random.nextDouble() < 0.3 ? 0f : (float) random.nextGaussian();
+    }
+    float[] firing = new float[cols];
+    float[] means = new float[cols];
+    for (int c = 0; c < cols; c++) {
+      double sum = 0;
+      int positive = 0;
+      for (int r = 0; r < rows; r++) {
+        sum += values[r * cols + c];
+        positive += values[r * cols + c] > 0 ? 1 : 0;
+      }
+      firing[c] = (float) positive / rows;
+      means[c] = (float) (sum / rows);
+    }
+    // 'f' order at offset 5 of a larger buffer: column c of row r at 5 + c * rows + r.
+    float[] flat = new float[5 + values.length + 3];
+    for (int r = 0; r < rows; r++) {
+      for (int c = 0; c < cols; c++) {
+        flat[5 + c * rows + r] = values[r * cols + c];
+      }
+    }
+    INDArray fView = Nd4j.createFromArray(flat).reshape(1, flat.length)
+        .get(org.nd4j.linalg.indexing.NDArrayIndex.point(0),
+            org.nd4j.linalg.indexing.NDArrayIndex.interval(5, 5 + values.length)).reshape('f', rows, cols);
+    INDArray doubles = Nd4j.createFromArray(values).reshape(rows, cols).castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE);
+    // Every second column of a wider array: strided, not dense.
+    float[] wide = new float[rows * cols * 2];
+    for (int r = 0; r < rows; r++) {
+      for (int c = 0; c < cols; c++) {
+        wide[r * cols * 2 + 2 * c] = values[r * cols + c];
+        wide[r * cols * 2 + 2 * c + 1] = Float.NaN; // never read
+      }
+    }
+    INDArray strided = Nd4j.createFromArray(wide).reshape(rows, 2 * cols).get(org.nd4j.linalg.indexing.NDArrayIndex.all(),
+        org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 2, 2 * cols));
+    Reference expected = Reference.of(values, 1e-3, 10);
+    for (INDArray array : new INDArray[] {fView, doubles, strided}) {
+      ArrayStats stats = ArrayStatistics.compute(array, new StatsOptions(10, true, 0, 0, 1e-3), null, true);
+      String what = array.ordering() + " " + array.dataType() + " " + java.util.Arrays.toString(array.stride());
+      assertMatches(expected, stats);
+      assertArrayEquals(expected.histogram(), stats.histogramCounts(), what);
+      assertArrayEquals(firing, stats.firingRate(), 1e-6f, what);
+      assertArrayEquals(means, stats.meanActivation(), 1e-5f, what);
+    }
+  }
+
   @Test
   void arrayWithoutZerosSkipsNothingItShouldCount() {
     float[] values = {0.5f, -0.25f, 2e-7f, 3f, -1e-7f, 0.125f};
