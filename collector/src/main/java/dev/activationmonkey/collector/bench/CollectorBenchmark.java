@@ -78,6 +78,9 @@ public final class CollectorBenchmark implements Callable<Integer> {
   @Option(names = "--rounds", description = "Alternating rounds of raw consumer and collector (default: ${DEFAULT-VALUE}).", defaultValue = "3")
   int rounds;
 
+  @Option(names = "--set", paramLabel = "KEY=VALUE", description = "A collector configuration key for the measured collector, e.g. --set parquet.zstd.level=1 (repeatable).")
+  java.util.Map<String, String> settings = new java.util.LinkedHashMap<>();
+
   @Option(names = "--work-dir", paramLabel = "DIR", description = "Where datasets (and the local broker) go; default a temp dir, deleted after.")
   Path workDir;
 
@@ -287,14 +290,15 @@ public final class CollectorBenchmark implements Callable<Integer> {
   }
 
   private Measurement runCollector(String bootstrap, String topic, long bytes, Path dataset) throws Exception {
-    CollectorConfig config = CollectorConfig.builder()
+    CollectorConfig.Builder builder = CollectorConfig.builder()
         .bootstrapServers(bootstrap)
         .topics(topic)
         .groupId("bench-collector-" + UUID.randomUUID())
         .datasetRoot(dataset.toString())
         .statusInterval(Duration.ofSeconds(5))
-        .set(CollectorConfig.DEAD_LETTER_TOPIC, topic + ".dlq")
-        .build();
+        .set(CollectorConfig.DEAD_LETTER_TOPIC, topic + ".dlq");
+    settings.forEach(builder::set);
+    CollectorConfig config = builder.build();
     System.gc();
     HeapSampler sampler = new HeapSampler();
     sampler.start();

@@ -51,9 +51,15 @@ public final class RecordDecoder {
   public Result decode(byte[] value, String topic, int partition, long offset) {
     SpecificRecordBase record;
     RecordType type;
+    long fingerprint;
     try {
       type = SnapshotCodec.INSTANCE.typeOf(value);
-      record = SnapshotCodec.INSTANCE.decode(value);
+      fingerprint = ByteBuffer.wrap(value, 2, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+      // Current-version snapshots (nearly every record) through the primitive-array reader; the rest through Avro.
+      record = fingerprint == LayerSnapshotReader.FINGERPRINT ? LayerSnapshotReader.read(value) : SnapshotCodec.INSTANCE.decode(value);
+    } catch (LayerSnapshotReader.MalformedException e) {
+      return new Result(null, new Rejection("malformed", "a LayerSnapshot v2 record of " + value.length
+          + " bytes whose body does not decode: " + e.getMessage()));
     } catch (SnapshotDecodingException e) {
       return new Result(null, new Rejection(e.reason(), e.getMessage()));
     } catch (RuntimeException e) {
@@ -64,7 +70,6 @@ public final class RecordDecoder {
     if (problem != null) {
       return new Result(null, new Rejection(Rejection.INVALID_RECORD, problem));
     }
-    long fingerprint = ByteBuffer.wrap(value, 2, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
     int version = versionByFingerprint.getOrDefault(fingerprint, 0);
     return new Result(new Row(record, type, version, topic, partition, offset), null);
   }

@@ -9,6 +9,10 @@ import java.util.function.ToDoubleFunction;
 import java.util.function.ToIntFunction;
 import java.util.function.ToLongFunction;
 import org.apache.parquet.io.api.Binary;
+import dev.activationmonkey.collector.ingest.PrimitiveLists.DoubleList;
+import dev.activationmonkey.collector.ingest.PrimitiveLists.FloatList;
+import dev.activationmonkey.collector.ingest.PrimitiveLists.IntList;
+import dev.activationmonkey.collector.ingest.PrimitiveLists.LongList;
 import org.apache.parquet.column.ColumnWriter;
 import org.apache.parquet.schema.LogicalTypeAnnotation;
 import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
@@ -147,23 +151,48 @@ public final class Column<T> {
   // element starts the row (r=0), the others repeat the list (r=1).
 
   public static <T> Column<T> float64List(String name, Function<T, List<Double>> value) {
-    return primitiveList(name, PrimitiveTypeName.DOUBLE, value, (out, e, r, d) -> out.write(e.doubleValue(), r, d));
+    return primitiveList(name, PrimitiveTypeName.DOUBLE, value, (out, list, i, r, d) -> {
+      if (list instanceof DoubleList p) {
+        out.write(p.getDouble(i), r, d);
+      } else {
+        out.write(list.get(i).doubleValue(), r, d);
+      }
+    });
   }
 
   public static <T> Column<T> float32List(String name, Function<T, List<Float>> value) {
-    return primitiveList(name, PrimitiveTypeName.FLOAT, value, (out, e, r, d) -> out.write(e.floatValue(), r, d));
+    return primitiveList(name, PrimitiveTypeName.FLOAT, value, (out, list, i, r, d) -> {
+      if (list instanceof FloatList p) {
+        out.write(p.getFloat(i), r, d);
+      } else {
+        out.write(list.get(i).floatValue(), r, d);
+      }
+    });
   }
 
   public static <T> Column<T> int64List(String name, Function<T, List<Long>> value) {
-    return primitiveList(name, PrimitiveTypeName.INT64, value, (out, e, r, d) -> out.write(e.longValue(), r, d));
+    return primitiveList(name, PrimitiveTypeName.INT64, value, (out, list, i, r, d) -> {
+      if (list instanceof LongList p) {
+        out.write(p.getLong(i), r, d);
+      } else {
+        out.write(list.get(i).longValue(), r, d);
+      }
+    });
   }
 
   public static <T> Column<T> int32List(String name, Function<T, List<Integer>> value) {
-    return primitiveList(name, PrimitiveTypeName.INT32, value, (out, e, r, d) -> out.write(e.intValue(), r, d));
+    return primitiveList(name, PrimitiveTypeName.INT32, value, (out, list, i, r, d) -> {
+      if (list instanceof IntList p) {
+        out.write(p.getInt(i), r, d);
+      } else {
+        out.write(list.get(i).intValue(), r, d);
+      }
+    });
   }
 
+  /** Writes element {@code i} of a list; primitive-backed lists (from the snapshot reader) are read without unboxing. */
   private interface ElementWriter<E> {
-    void add(ColumnWriter out, E element, int r, int d);
+    void add(ColumnWriter out, List<E> list, int i, int r, int d);
   }
 
   private static <T, E> Column<T> primitiveList(
@@ -180,7 +209,7 @@ public final class Column<T> {
         int repeated = r + 1;
         int rep = r;
         for (int i = 0, n = list.size(); i < n; i++) {
-          add.add(column, list.get(i), rep, d + 2);
+          add.add(column, list, i, rep, d + 2);
           rep = repeated;
         }
       }
