@@ -3,7 +3,6 @@ package dev.activationmonkey.trainer.listener;
 import static java.util.Objects.requireNonNull;
 
 import dev.activationmonkey.snapshot.RecordKeys;
-import dev.activationmonkey.snapshot.SnapshotCodec;
 import dev.activationmonkey.snapshot.avro.ActivationSample;
 import dev.activationmonkey.snapshot.avro.Histogram;
 import dev.activationmonkey.snapshot.avro.Kind;
@@ -294,9 +293,8 @@ public final class SnapshotListener extends BaseTrainingListener implements Seri
     TaskBinding b = binding();
     LayerSnapshot s = toRecord(b, net.getEpochCount(), net.getIterationCount(), layer, kind, parameter, stats);
     t = stopAndRestart(Stage.RECORD, t);
-    byte[] value = SnapshotCodec.INSTANCE.encode(s);
-    t = stopAndRestart(Stage.ENCODE, t);
-    SnapshotProducer.forSettings(config.kafka()).send(RecordKeys.worker(config.runId(), b.partitionId()), value,
+    // Encoding and the Kafka send (lz4 compression runs inside send()) happen on the publishing thread.
+    SnapshotProducer.forSettings(config.kafka()).sendAsync(RecordKeys.worker(config.runId(), b.partitionId()), s,
         b.counts());
     StageTimers.stop(Stage.SEND, t);
   }

@@ -1,5 +1,6 @@
 package dev.activationmonkey.trainer.publish;
 
+import dev.activationmonkey.snapshot.SnapshotCodec;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -8,10 +9,16 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -30,6 +37,13 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * After a send that blocked and failed, the producer is bypassed (records go straight to the spill) for the
  * same period, so that a broker outage costs training at most one blocked send per period.
  *
+ * <p>{@link #sendAsync} takes a record off the training thread: it is queued (bounded, {@value #QUEUE_CAPACITY}
+ * records) and one publishing thread per producer encodes and sends it. A training thread waits at most
+ * {@code maxBlockMillis} for room in the queue; if there is none by then, it encodes the record itself and spills
+ * it (counted), so training never waits on a slow broker for longer than that. {@link #flush} first waits until
+ * every record queued before the call has been handed to Kafka, then flushes Kafka, so counts read after it are
+ * complete.
+ *
  * <p>Get instances with {@link #forSettings}; they are flushed and closed at JVM shutdown.
  */
 public final class SnapshotProducer implements AutoCloseable {
@@ -47,6 +61,18 @@ public final class SnapshotProducer implements AutoCloseable {
   private final AtomicInteger dropWarnings = new AtomicInteger();
   private volatile long bypassUntilNanos;
   private volatile boolean lastSendFailed;
+
+  /** Records queued for the publishing thread: seconds of the heaviest logging (~2–10 KB each on the heap). */
+  static final int QUEUE_CAPACITY = 4096;
+  private final BlockingQueue<Pending> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
+  /** Records accepted by {@link #sendAsync}, and records fully handled (given to Kafka, spilled or dropped). */
+  private final AtomicLong accepted = new AtomicLong();
+  private final AtomicLong handled = new AtomicLong();
+  private final Object publisherLock = new Object();
+  private volatile Thread publisher;
+  private volatile boolean closing;
+
+  private record Pending(byte[] key, SpecificRecordBase record, DeliveryCounts counts) {}
 
   /** The shared producer of this JVM for these settings, created on first use. */
   public static SnapshotProducer forSettings(KafkaSettings settings) {
@@ -88,6 +114,92 @@ public final class SnapshotProducer implements AutoCloseable {
 
   public Path spillDirectory() {
     return spill.directory();
+  }
+
+  /**
+   * Queues a record to be encoded and sent by this producer's publishing thread; the outcome is counted in
+   * {@code counts}. Waits at most {@code maxBlockMillis} for room in the queue, then spills the record itself.
+   */
+  public void sendAsync(byte[] key, SpecificRecordBase record, DeliveryCounts counts) {
+    Pending pending = new Pending(key, record, counts);
+    accepted.incrementAndGet();
+    startPublisher();
+    boolean queued = queue.offer(pending);
+    if (!queued) {
+      try {
+        queued = queue.offer(pending, settings.maxBlockMillis(), TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    if (!queued) {
+      // The publisher cannot keep up (or is gone): keep the record on disk rather than stall training.
+      try {
+        spill(key, SnapshotCodec.INSTANCE.encode(record), counts, null);
+      } finally {
+        handled.incrementAndGet();
+      }
+    }
+  }
+
+  private void startPublisher() {
+    if (publisher == null) {
+      synchronized (publisherLock) {
+        if (publisher == null && !closing) {
+          Thread t = new Thread(this::publish, "activation-monkey-publisher-" + settings.topic());
+          t.setDaemon(true); // drained by task ends and the shutdown hook; never the reason a JVM stays up
+          t.start();
+          publisher = t;
+        }
+      }
+    }
+  }
+
+  private void publish() {
+    while (true) {
+      Pending p;
+      try {
+        p = queue.take();
+      } catch (InterruptedException e) {
+        if (closing) {
+          return; // close() drains what is left
+        }
+        continue;
+      }
+      handle(p);
+    }
+  }
+
+  private void handle(Pending p) {
+    try {
+      send(p.key(), SnapshotCodec.INSTANCE.encode(p.record()), p.counts());
+    } catch (RuntimeException e) {
+      drop(p.counts(), "it could not be encoded", e);
+    } finally {
+      handled.incrementAndGet();
+    }
+  }
+
+  /** Waits until every record accepted before the call is given to Kafka, spilled or dropped. */
+  private void awaitQueued() {
+    long target = accepted.get();
+    while (handled.get() < target) {
+      Thread t = publisher;
+      if (t == null || !t.isAlive()) {
+        Pending p = queue.poll(); // no publishing thread (closed): drain here
+        if (p != null) {
+          handle(p);
+        } else {
+          LockSupport.parkNanos(100_000); // a sendAsync between accepting and spilling
+        }
+        continue;
+      }
+      LockSupport.parkNanos(100_000);
+      if (Thread.interrupted()) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
   }
 
   /**
@@ -143,8 +255,12 @@ public final class SnapshotProducer implements AutoCloseable {
     }
   }
 
-  /** Waits until every record sent so far is acknowledged, spilled or dropped (at most the delivery timeout). */
+  /**
+   * Waits until every record sent or queued so far is acknowledged, spilled or dropped (the queue's drain, then at
+   * most the delivery timeout).
+   */
   public void flush() {
+    awaitQueued();
     try {
       producer.flush();
     } catch (InterruptException e) {
@@ -227,6 +343,21 @@ public final class SnapshotProducer implements AutoCloseable {
   @Override
   public void close() {
     try {
+      flush();
+      Thread t;
+      synchronized (publisherLock) {
+        closing = true;
+        t = publisher;
+      }
+      if (t != null) {
+        t.interrupt();
+        try {
+          t.join(1000);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      awaitQueued(); // anything queued meanwhile is handled here
       producer.close(Duration.ofMillis(settings.deliveryTimeoutMillis()));
     } finally {
       spill.seal();
