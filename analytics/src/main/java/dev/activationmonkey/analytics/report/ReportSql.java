@@ -18,6 +18,16 @@ public final class ReportSql {
         return "SELECT run_id, layer_index, win, unnest(firing_rate) AS rate, "
             + "generate_subscripts(firing_rate, 1) - 1 AS neuron, iteration, partition_id FROM " + source;
       }
+
+      @Override
+      String element(String list, int position) {
+        return list + "[" + position + "]";
+      }
+
+      @Override
+      String length(String list) {
+        return "len(" + list + ")";
+      }
     },
     SPARK {
       @Override
@@ -25,10 +35,26 @@ public final class ReportSql {
         return "SELECT run_id, layer_index, win, p.rate AS rate, p.neuron AS neuron, iteration, partition_id FROM "
             + source + " LATERAL VIEW posexplode(firing_rate) p AS neuron, rate";
       }
+
+      @Override
+      String element(String list, int position) {
+        return "try_element_at(" + list + ", " + position + ")"; // NULL past the end, ANSI mode or not
+      }
+
+      @Override
+      String length(String list) {
+        return "size(" + list + ")";
+      }
     };
 
     /** Rows (run_id, layer_index, win, rate, neuron (0-based), iteration, partition_id) from a relation with a firing_rate list. */
     abstract String explodeRates(String source);
+
+    /** The list's element at a 1-based position, NULL past its end. */
+    abstract String element(String list, int position);
+
+    /** The list's length (for a non-null list). */
+    abstract String length(String list);
   }
 
   private static String nonFinite(String kindCondition) {
@@ -158,18 +184,66 @@ public final class ReportSql {
     return sb.append(" ELSE CAST(0 AS BIGINT) END").toString();
   }
 
-  /** Per run and layer: name, type and activation function (columns: run_id, layer_index, name, type, activation). */
-  public static String layers(Collection<String> runIds) {
-    return "SELECT run_id, layer_index, min(layer_name), min(layer_type), max(activation_function) FROM snapshots_all"
-        + " WHERE run_id IN (" + inList(runIds) + ") GROUP BY run_id, layer_index";
+  /**
+   * Per run and layer: name, type, activation function and the longest firing-rate list (columns: run_id,
+   * layer_index, name, type, activation, units; units NULL or below 1 where the layer has no list). The widths
+   * come with this scan of every row so that {@link #neuronWindowsByPosition} needs no scan of its own to learn them.
+   */
+  public static String layers(Dialect dialect, Collection<String> runIds) {
+    return "SELECT run_id, layer_index, min(layer_name), min(layer_type), max(activation_function), max("
+        + dialect.length("firing_rate") + ") FROM snapshots_all WHERE run_id IN (" + inList(runIds)
+        + ") GROUP BY run_id, layer_index";
   }
 
-  /** Columns in {@link NeuronWindowRow} order. */
-  public static String neuronWindows(Dialect dialect, Collection<Windows> windows, boolean deduplicate) {
+  /**
+   * Firing-rate lists up to this long are aggregated by position ({@link #neuronWindowsByPosition}); longer
+   * ones are exploded into a row per unit ({@link #neuronWindows}). By position, each snapshot costs a few
+   * aggregate updates per unit in a handful of groups; exploded, each unit becomes a row hashed into a group
+   * per (run, layer, window, unit), which cost ~1.6x as much on 32-unit layers. Past this width the many
+   * aggregate columns of the positional query stop paying.
+   */
+  public static final int MAX_POSITIONAL_UNITS = 128;
+
+  /**
+   * The per-unit statistics of {@link #neuronWindows} without exploding the lists: one row per run, layer,
+   * window and list length, with columns run_id, layer_index, win, length, snapshots, then for each position
+   * k = 1..{@code width}: max and sum of the rates at k. Unit k-1 of a window was seen by the snapshots of
+   * every length &ge; k (so counts are summed over lengths by the caller, as unnest counted them).
+   *
+   * @param layers per run, the layers to read (those with lists no longer than {@code width})
+   */
+  public static String neuronWindowsByPosition(Dialect dialect, Collection<Windows> windows,
+      java.util.Map<String, ? extends Collection<Integer>> layers, int width, boolean deduplicate) {
+    StringBuilder sql = new StringBuilder("SELECT run_id, layer_index, win, n, count(*)");
+    for (int k = 1; k <= width; k++) {
+      String rate = dialect.element("firing_rate", k);
+      sql.append(", max(").append(rate).append("), sum(CAST(").append(rate).append(" AS DOUBLE))");
+    }
+    return sql.append(" FROM (SELECT run_id, layer_index, firing_rate, ").append(dialect.length("firing_rate"))
+        .append(" AS n, ").append(windowExpression(windows)).append(" AS win FROM ")
+        .append(deduplicate ? "activations WHERE" : "snapshots_all WHERE kind = 'activation' AND")
+        .append(" firing_rate IS NOT NULL AND run_id IN (").append(inList(layers.keySet())).append(") AND ")
+        .append(layerFilter(layers)).append(") a GROUP BY run_id, layer_index, win, n").toString();
+  }
+
+  /** True for the given layers of the given runs (a CASE, which both engines evaluate alike). */
+  static String layerFilter(java.util.Map<String, ? extends Collection<Integer>> layers) {
+    StringBuilder sb = new StringBuilder("CASE run_id");
+    layers.forEach((run, indexes) -> sb.append(" WHEN ").append(literal(run)).append(" THEN layer_index IN (")
+        .append(indexes.isEmpty() ? "-1" : indexes.stream().map(String::valueOf).collect(Collectors.joining(", ")))
+        .append(")"));
+    return sb.append(" ELSE false END").toString();
+  }
+
+  /**
+   * Columns in {@link NeuronWindowRow} order, one row per unit (the lists exploded), for the given layers of
+   * each run.
+   */
+  public static String neuronWindows(Dialect dialect, Collection<Windows> windows,
+      java.util.Map<String, ? extends Collection<Integer>> layers, boolean deduplicate) {
     String source = "(SELECT run_id, layer_index, iteration, partition_id, firing_rate, " + windowExpression(windows)
         + " AS win FROM " + (deduplicate ? "activations WHERE" : "snapshots_all WHERE kind = 'activation' AND")
-        + " firing_rate IS NOT NULL AND run_id IN ("
-        + inList(windows.stream().map(Windows::runId).toList()) + ")) a";
+        + " firing_rate IS NOT NULL AND run_id IN (" + inList(layers.keySet()) + ") AND " + layerFilter(layers) + ") a";
     return "SELECT run_id, layer_index, win, CAST(neuron AS INT), max(rate), sum(CAST(rate AS DOUBLE)), count(*) FROM ("
         + dialect.explodeRates(source) + ") n GROUP BY run_id, layer_index, win, neuron "
         + "ORDER BY run_id, layer_index, win, neuron";

@@ -19,6 +19,8 @@ public abstract class SqlReportEngine implements ReportEngine {
   private final Set<String> runsWithDuplicates = new LinkedHashSet<>();
   /** Runs whose duplicates were looked for by {@link #layerIterations}. */
   private final Set<String> checkedRuns = new LinkedHashSet<>();
+  /** Per run, layer index to its longest firing-rate list (0: none), as learnt with the layer names. */
+  private final Map<String, Map<Integer, Integer>> units = new LinkedHashMap<>();
 
   protected SqlReportEngine(ReportSql.Dialect dialect) {
     this.dialect = dialect;
@@ -57,7 +59,7 @@ public abstract class SqlReportEngine implements ReportEngine {
     checkedRuns.addAll(runIds);
     List<String> codes = rows(ReportSql.parameterNames(runIds)).stream().map(r -> (String) r[0]).toList();
     Map<String, Object[]> layers = new java.util.HashMap<>();
-    for (Object[] r : rows(ReportSql.layers(runIds))) {
+    for (Object[] r : layerRows(runIds)) {
       layers.put(r[0] + "\u0000" + integer(r[1]), r);
     }
     Map<String, List<LayerIterationRow>> byRun = new LinkedHashMap<>();
@@ -106,17 +108,86 @@ public abstract class SqlReportEngine implements ReportEngine {
       .comparing(LayerIterationRow::runId).thenComparingInt(LayerIterationRow::layerIndex)
       .thenComparingLong(LayerIterationRow::iteration).thenComparingInt(LayerIterationRow::epoch);
 
+  /** The {@link ReportSql#layers} rows, remembering each layer's list width for {@link #neuronWindows}. */
+  private List<Object[]> layerRows(Collection<String> runIds) {
+    List<Object[]> rows = rows(ReportSql.layers(dialect, runIds));
+    runIds.forEach(run -> units.put(run, new java.util.TreeMap<>()));
+    for (Object[] r : rows) {
+      units.get((String) r[0]).put(integer(r[1]), r[5] == null ? 0 : Math.max(0, integer(r[5])));
+    }
+    return rows;
+  }
+
   @Override
   public List<NeuronWindowRow> neuronWindows(Collection<Windows> windows) {
-    List<Windows> clean = windows.stream().filter(w -> !runsWithDuplicates.contains(w.runId())).toList();
-    List<Windows> dirty = windows.stream().filter(w -> runsWithDuplicates.contains(w.runId())).toList();
+    List<String> unknown = windows.stream().map(Windows::runId).filter(r -> !units.containsKey(r)).toList();
+    if (!unknown.isEmpty()) {
+      layerRows(unknown);
+    }
     List<NeuronWindowRow> out = new ArrayList<>();
-    if (!clean.isEmpty()) {
-      rows(ReportSql.neuronWindows(dialect, clean, false)).forEach(r -> out.add(neuronWindow(r)));
+    for (boolean deduplicate : new boolean[] {false, true}) {
+      List<Windows> part = windows.stream().filter(w -> runsWithDuplicates.contains(w.runId()) == deduplicate).toList();
+      // Narrow layers by position (no list explosion), wide ones exploded: see ReportSql.MAX_POSITIONAL_UNITS.
+      Map<String, List<Integer>> narrow = new LinkedHashMap<>();
+      Map<String, List<Integer>> wide = new LinkedHashMap<>();
+      int width = 0;
+      for (Windows w : part) {
+        for (Map.Entry<Integer, Integer> e : units.get(w.runId()).entrySet()) {
+          if (e.getValue() > ReportSql.MAX_POSITIONAL_UNITS) {
+            wide.computeIfAbsent(w.runId(), r -> new ArrayList<>()).add(e.getKey());
+          } else if (e.getValue() > 0) {
+            narrow.computeIfAbsent(w.runId(), r -> new ArrayList<>()).add(e.getKey());
+            width = Math.max(width, e.getValue());
+          }
+        }
+      }
+      if (!narrow.isEmpty()) {
+        out.addAll(byPosition(rows(ReportSql.neuronWindowsByPosition(dialect, part, narrow, width, deduplicate)), width));
+      }
+      if (!wide.isEmpty()) {
+        rows(ReportSql.neuronWindows(dialect, part, wide, deduplicate)).forEach(r -> out.add(neuronWindow(r)));
+      }
     }
-    if (!dirty.isEmpty()) {
-      rows(ReportSql.neuronWindows(dialect, dirty, true)).forEach(r -> out.add(neuronWindow(r)));
+    out.sort(java.util.Comparator.comparing(NeuronWindowRow::runId).thenComparingInt(NeuronWindowRow::layerIndex)
+        .thenComparingInt(NeuronWindowRow::window).thenComparingInt(NeuronWindowRow::neuron));
+    return out;
+  }
+
+  /**
+   * Folds {@link ReportSql#neuronWindowsByPosition} rows (one per list length) into a row per unit, with the
+   * semantics of aggregating the exploded lists: a unit's count is every snapshot long enough to hold it (NULL
+   * rates included), its max and sum skip NULLs and are NULL (NaN) when every rate was NULL.
+   */
+  static List<NeuronWindowRow> byPosition(List<Object[]> rows, int width) {
+    Map<List<Object>, double[][]> groups = new LinkedHashMap<>(); // max, sum, count, values seen
+    for (Object[] r : rows) {
+      double[][] acc = groups.computeIfAbsent(List.of(r[0], integer(r[1]), integer(r[2])),
+          k -> new double[][] {new double[width], new double[width], new double[width], new double[width]});
+      int length = Math.min(width, integer(r[3]));
+      long snapshots = longValue(r[4]);
+      for (int k = 0; k < length; k++) {
+        acc[2][k] += snapshots;
+        Object max = r[5 + 2 * k];
+        if (max != null) {
+          double m = d(max);
+          double sum = d(r[6 + 2 * k]);
+          boolean first = acc[3][k] == 0;
+          acc[0][k] = first ? m : Math.max(acc[0][k], m);
+          acc[1][k] = first ? sum : acc[1][k] + sum;
+          acc[3][k] = 1;
+        }
+      }
     }
+    List<NeuronWindowRow> out = new ArrayList<>();
+    groups.forEach((key, acc) -> {
+      for (int k = 0; k < width; k++) {
+        if (acc[2][k] > 0) {
+          boolean seen = acc[3][k] != 0;
+          out.add(new NeuronWindowRow((String) key.get(0), (Integer) key.get(1), (Integer) key.get(2), k,
+              seen ? acc[0][k] : Double.NaN, seen ? acc[1][k] : Double.NaN, (long) acc[2][k]));
+        }
+      }
+    });
     return out;
   }
 
