@@ -105,6 +105,7 @@ public final class OverheadBenchmark implements Callable<Integer> {
             + "batch %d, %d rounds + 1 warm-up, arms alternating; Kafka %s topic %s%n",
         batches.stream().mapToInt(DataSet::numExamples).sum(), batchSize, rounds, servers, topic);
     double[][] seconds = new double[arms.size()][rounds];
+    double[][] cpu = new double[arms.size()][rounds];
     long[] snapshots = new long[arms.size()];
     for (int round = -1; round < rounds; round++) {
       if (round == 0) {
@@ -116,24 +117,32 @@ public final class OverheadBenchmark implements Callable<Integer> {
         // Rotate the order each round so that no arm always runs first (JIT, caches, broker warm-up).
         int a = Math.floorMod(k + Math.max(round, 0), arms.size());
         Arm arm = arms.get(a);
+        long cpuStart = processCpuNanos();
         double s = timeOneEpoch(conf, batches, arm, snapshots, a, round >= 0);
         if (round >= 0) {
           seconds[a][round] = s;
+          cpu[a][round] = (processCpuNanos() - cpuStart) / 1e9;
         }
         line.append(String.format(Locale.ROOT, "  %s %.2f s", arm.name().split(" ")[0], s));
+        if (round >= 0) {
+          line.append(String.format(Locale.ROOT, " (%.2f CPU-s)", cpu[a][round]));
+        }
       }
       System.out.println(line);
     }
     int total = batches.stream().mapToInt(DataSet::numExamples).sum();
     double off = median(seconds[0]);
-    System.out.printf(Locale.ROOT, "%-42s %,10.0f samples/s%n", "logging off:", total / off);
+    double offCpu = median(cpu[0]);
+    System.out.printf(Locale.ROOT, "%-42s %,10.0f samples/s  %.2f CPU-s/round%n", "logging off:", total / off, offCpu);
     double[] targets = {0, 1.05, 1.30};
     for (int a = 1; a < arms.size(); a++) {
       double on = median(seconds[a]);
       double ratio = on / off;
-      System.out.printf(Locale.ROOT, "%-42s %,10.0f samples/s  ratio %.3f (target <= %.2f: %s)  %,d snapshots/round%n",
+      double cpuRatio = median(cpu[a]) / offCpu;
+      System.out.printf(Locale.ROOT, "%-42s %,10.0f samples/s  ratio %.3f (target <= %.2f: %s)  %,d snapshots/round"
+              + "  CPU ratio %.3f%n",
           arms.get(a).name() + ":", total / on, ratio, targets[a], ratio <= targets[a] ? "met" : "MISSED",
-          snapshots[a] / rounds);
+          snapshots[a] / rounds, cpuRatio);
     }
     if (StageTimers.ENABLED) {
       long logged = Math.max(1, loggedSteps);
@@ -169,6 +178,15 @@ public final class OverheadBenchmark implements Callable<Integer> {
       snapshots[armIndex] += totals.sent() + totals.spilled();
     }
     return seconds;
+  }
+
+  /**
+   * CPU time of this JVM (training, ND4J's threads, the publishing thread, GC), not of the broker: on a loaded machine
+   * it varies far less between rounds than wall time, so its ratio is the steadier measure of the listener's cost.
+   */
+  private static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
   }
 
   private static double median(double[] values) {
