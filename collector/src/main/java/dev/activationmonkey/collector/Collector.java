@@ -276,10 +276,7 @@ public final class Collector implements AutoCloseable {
         long now = System.nanoTime();
         List<ConsumerRecord<byte[], byte[]>> polled = new ArrayList<>(records.count());
         records.forEach(polled::add);
-        RecordDecoder.Result[] decoded = decodeAll(polled);
-        for (int i = 0; i < polled.size(); i++) {
-          process(polled.get(i), decoded[i], now);
-        }
+        processAll(polled, now);
         reseeked.clear();
         maintain(now);
         commitOffsetsAsync();
@@ -305,27 +302,56 @@ public final class Collector implements AutoCloseable {
     }
   }
 
+  /** Records per decode task: small enough that writing starts soon, large enough to amortize the hand-off. */
+  private static final int DECODE_CHUNK = 256;
+
   /**
-   * Decodes a poll's records, in order, on the decode threads and this one: decoding (Avro) and
-   * writing (Parquet) are the two halves of the work, and the writing must stay on one thread.
+   * Decodes and writes a poll's records in order. With decode threads, decoding runs ahead on them in
+   * chunks while this thread writes the chunks already decoded: the two halves of the work (Avro,
+   * Parquet) overlap on different cores, and this thread, the only writer, decodes only the chunks it
+   * reaches before a decode thread does. Everything of one poll is written before the next poll (rebalance callbacks run in poll).
    */
-  private RecordDecoder.Result[] decodeAll(List<ConsumerRecord<byte[], byte[]>> records) throws Exception {
+  private void processAll(List<ConsumerRecord<byte[], byte[]>> records, long now) throws Exception {
     RecordDecoder.Result[] results = new RecordDecoder.Result[records.size()];
-    int chunks = decodePool == null || records.size() < 256 ? 1 : config.decodeThreads() + 1;
-    int chunkSize = (records.size() + chunks - 1) / Math.max(1, chunks);
-    List<java.util.concurrent.Future<?>> futures = new ArrayList<>();
-    for (int c = 1; c < chunks; c++) {
-      int from = c * chunkSize;
-      int to = Math.min(records.size(), from + chunkSize);
-      if (from < to) {
-        futures.add(decodePool.submit(() -> decodeRange(records, results, from, to)));
+    if (decodePool == null || records.size() <= DECODE_CHUNK / 4) {
+      decodeRange(records, results, 0, records.size());
+      for (int i = 0; i < records.size(); i++) {
+        process(records.get(i), results[i], now);
       }
+      return;
     }
-    decodeRange(records, results, 0, Math.min(records.size(), chunkSize));
-    for (java.util.concurrent.Future<?> future : futures) {
-      future.get();
+    int count = (records.size() + DECODE_CHUNK - 1) / DECODE_CHUNK;
+    // A chunk is decoded by whoever claims it first: a decode thread running ahead, or this thread when
+    // it gets there first. On a busy machine a descheduled decode thread then never stalls the writer.
+    java.util.concurrent.atomic.AtomicBoolean[] claimed = new java.util.concurrent.atomic.AtomicBoolean[count];
+    List<java.util.concurrent.Future<?>> chunks = new ArrayList<>(count);
+    for (int c = 0; c < count; c++) {
+      claimed[c] = new java.util.concurrent.atomic.AtomicBoolean();
     }
-    return results;
+    for (int c = 0; c < count; c++) {
+      int chunk = c;
+      chunks.add(decodePool.submit(() -> {
+        if (claimed[chunk].compareAndSet(false, true)) {
+          decodeRange(records, results, chunk * DECODE_CHUNK, Math.min(records.size(), (chunk + 1) * DECODE_CHUNK));
+        }
+      }));
+    }
+    try {
+      for (int c = 0; c < count; c++) {
+        int start = c * DECODE_CHUNK;
+        int end = Math.min(records.size(), start + DECODE_CHUNK);
+        if (claimed[c].compareAndSet(false, true)) {
+          decodeRange(records, results, start, end);
+        } else {
+          chunks.get(c).get(); // happens-before: the chunk's results are visible here
+        }
+        for (int i = start; i < end; i++) {
+          process(records.get(i), results[i], now);
+        }
+      }
+    } finally {
+      chunks.forEach(f -> f.cancel(false)); // after a failure, do not leave decoding work queued behind us
+    }
   }
 
   private void decodeRange(List<ConsumerRecord<byte[], byte[]>> records, RecordDecoder.Result[] results, int from, int to) {
