@@ -191,7 +191,7 @@ public abstract class SqlReportEngine implements ReportEngine {
     return out;
   }
 
-  private static NeuronWindowRow neuronWindow(Object[] r) {
+  static NeuronWindowRow neuronWindow(Object[] r) {
     return new NeuronWindowRow((String) r[0], integer(r[1]), integer(r[2]), integer(r[3]), d(r[4]), d(r[5]),
         longValue(r[6]));
   }

@@ -1,0 +1,63 @@
+package dev.activationmonkey.analytics.report;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.activationmonkey.analytics.ActivationLog;
+import dev.activationmonkey.analytics.TestLogs;
+import dev.activationmonkey.analytics.TestLogs.Layer;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Per-unit statistics read by position must equal those of the exploded lists (the definition). */
+class NeuronWindowsTest {
+  @TempDir
+  Path root;
+
+  @Test
+  void positionalAndExplodedListsGiveTheSameUnitsWithNullRatesAndAWideLayer() {
+    String rate = "CASE WHEN k = 4 AND i % 3 = 0 THEN NULL WHEN k = 5 THEN NULL WHEN k < 2 THEN 0.0"
+        + " ELSE ((i * 7 + k * 13) % 10) / 10.0 END";
+    int wide = ReportSql.MAX_POSITIONAL_UNITS + 22;
+    TestLogs.writeRun(root, "r", 60, 3, 0, List.of(Layer.healthy(0).firingRate(rate),
+        new Layer(1, "relu", wide, rate, "0.5", "NULL", "0.5", "0", "5.0", "0.005")));
+    try (DuckDbEngine engine = new DuckDbEngine(ActivationLog.open(root.toString()), true)) {
+      List<Windows> windows = List.of(Windows.of("r", 0, 59, 10));
+      List<NeuronWindowRow> got = engine.neuronWindows(windows);
+      List<NeuronWindowRow> exploded = engine.rows(ReportSql.neuronWindows(ReportSql.Dialect.DUCKDB, windows,
+          Map.of("r", List.of(0, 1)), false)).stream().map(SqlReportEngine::neuronWindow).toList();
+      assertEquals((10 + wide) * 10, exploded.size());
+      assertEquals(exploded.size(), got.size());
+      for (int i = 0; i < got.size(); i++) {
+        NeuronWindowRow g = got.get(i);
+        NeuronWindowRow e = exploded.get(i);
+        String where = "row " + i + ": " + g + " vs " + e;
+        assertEquals(List.of(e.runId(), e.layerIndex(), e.window(), e.neuron(), e.snapshots()),
+            List.of(g.runId(), g.layerIndex(), g.window(), g.neuron(), g.snapshots()), where);
+        assertEquals(e.maxRate(), g.maxRate(), 0.0, where);
+        assertEquals(e.sumRate(), g.sumRate(), Double.isNaN(e.sumRate()) ? 0 : 1e-9 * Math.max(1, Math.abs(e.sumRate())), where);
+      }
+      NeuronWindowRow allNull = got.stream().filter(r -> r.layerIndex() == 0 && r.neuron() == 5).findFirst().orElseThrow();
+      assertTrue(Double.isNaN(allNull.maxRate()) && Double.isNaN(allNull.sumRate()), allNull.toString());
+      assertEquals(3 * 6, allNull.snapshots()); // 3 workers x 6 iterations per window, NULL rates counted
+    }
+  }
+
+  @Test
+  void listsOfDifferentLengthsCountEachUnitOnlyWhereItExists() {
+    // Window 0 of layer 2: 5 snapshots of 3 units, 2 of 2 units; unit 1 NULL in the long lists.
+    List<Object[]> rows = List.of(
+        new Object[] {"r", 2, 0, 3L, 5L, 0.5f, 1.5, null, null, 0.9f, 2.0},
+        new Object[] {"r", 2, 0, 2L, 2L, 0.7f, 1.0, 0.2f, 0.3, null, null});
+    List<NeuronWindowRow> units = SqlReportEngine.byPosition(rows, 3);
+    assertEquals(List.of(
+            new NeuronWindowRow("r", 2, 0, 0, 0.7f, 1.5 + 1.0, 7),
+            new NeuronWindowRow("r", 2, 0, 1, 0.2f, 0.3, 7),
+            new NeuronWindowRow("r", 2, 0, 2, 0.9f, 2.0, 5)),
+        units, () -> Arrays.deepToString(units.toArray()));
+  }
+}
