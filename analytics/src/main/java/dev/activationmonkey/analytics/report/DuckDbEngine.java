@@ -36,6 +36,30 @@ public final class DuckDbEngine extends SqlReportEngine {
     });
   }
 
+  /**
+   * From the activation files' Parquet footers (no data read): values per row of the firing-rate column in
+   * each row group, i.e. the mean list length there; exact when a file's lists are alike, a guess otherwise.
+   */
+  @Override
+  protected int unitsGuess(java.util.Collection<String> runIds) {
+    List<String> files = log.files().files(DatasetFiles.SNAPSHOTS).stream()
+        .filter(f -> f.replace('\\', '/').contains("/kind=activation/")).toList();
+    if (files.isEmpty()) {
+      return 0;
+    }
+    StringBuilder list = new StringBuilder("[");
+    for (int i = 0; i < files.size(); i++) {
+      list.append(i == 0 ? "" : ", ").append(ReportSql.literal(files.get(i)));
+    }
+    try {
+      List<Object[]> r = rows("SELECT CAST(max(ceil(num_values / row_group_num_rows)) AS INT) FROM parquet_metadata("
+          + list + "]) WHERE split_part(path_in_schema, ',', 1) = 'firing_rate' AND row_group_num_rows > 0");
+      return r.isEmpty() || r.get(0)[0] == null ? 0 : ((Number) r.get(0)[0]).intValue();
+    } catch (RuntimeException e) {
+      return super.unitsGuess(runIds); // a footer unreadable now: the scan tells
+    }
+  }
+
   @Override
   protected boolean hasEvaluations() {
     return !log.files().files(DatasetFiles.EVALUATIONS).isEmpty();

@@ -184,15 +184,16 @@ public final class ReportSql {
     return sb.append(" ELSE CAST(0 AS BIGINT) END").toString();
   }
 
-  /**
-   * Per run and layer: name, type, activation function and the longest firing-rate list (columns: run_id,
-   * layer_index, name, type, activation, units; units NULL or below 1 where the layer has no list). The widths
-   * come with this scan of every row so that {@link #neuronWindowsByPosition} needs no scan of its own to learn them.
-   */
-  public static String layers(Dialect dialect, Collection<String> runIds) {
-    return "SELECT run_id, layer_index, min(layer_name), min(layer_type), max(activation_function), max("
-        + dialect.length("firing_rate") + ") FROM snapshots_all WHERE run_id IN (" + inList(runIds)
-        + ") GROUP BY run_id, layer_index";
+  /** Per run and layer: name, type and activation function (columns: run_id, layer_index, name, type, activation). */
+  public static String layers(Collection<String> runIds) {
+    return "SELECT run_id, layer_index, min(layer_name), min(layer_type), max(activation_function) FROM snapshots_all"
+        + " WHERE run_id IN (" + inList(runIds) + ") GROUP BY run_id, layer_index";
+  }
+
+  /** The longest firing-rate list (for engines that cannot read it from Parquet footers). */
+  public static String maxUnits(Dialect dialect, Collection<String> runIds) {
+    return "SELECT max(" + dialect.length("firing_rate") + ") FROM snapshots_all WHERE kind = 'activation' AND run_id IN ("
+        + inList(runIds) + ")";
   }
 
   /**
@@ -210,7 +211,7 @@ public final class ReportSql {
    * k = 1..{@code width}: max and sum of the rates at k. Unit k-1 of a window was seen by the snapshots of
    * every length &ge; k (so counts are summed over lengths by the caller, as unnest counted them).
    *
-   * @param layers per run, the layers to read (those with lists no longer than {@code width})
+   * @param layers per run, the layers to read; null: every layer of the windows' runs
    */
   public static String neuronWindowsByPosition(Dialect dialect, Collection<Windows> windows,
       java.util.Map<String, ? extends Collection<Integer>> layers, int width, boolean deduplicate) {
@@ -222,13 +223,19 @@ public final class ReportSql {
     return sql.append(" FROM (SELECT run_id, layer_index, firing_rate, ").append(dialect.length("firing_rate"))
         .append(" AS n, ").append(windowExpression(windows)).append(" AS win FROM ")
         .append(deduplicate ? "activations WHERE" : "snapshots_all WHERE kind = 'activation' AND")
-        .append(" firing_rate IS NOT NULL AND run_id IN (").append(inList(layers.keySet())).append(") AND ")
-        .append(layerFilter(layers)).append(") a GROUP BY run_id, layer_index, win, n").toString();
+        .append(" firing_rate IS NOT NULL AND ").append(runAndLayerFilter(windows, layers))
+        .append(") a GROUP BY run_id, layer_index, win, n").toString();
   }
 
-  /** True for the given layers of the given runs (a CASE, which both engines evaluate alike). */
-  static String layerFilter(java.util.Map<String, ? extends Collection<Integer>> layers) {
-    StringBuilder sb = new StringBuilder("CASE run_id");
+  /** The windows' runs, and of them only the given layers unless {@code layers} is null. */
+  static String runAndLayerFilter(Collection<Windows> windows,
+      java.util.Map<String, ? extends Collection<Integer>> layers) {
+    String runs = "run_id IN (" + inList(windows.stream().map(Windows::runId).toList()) + ")";
+    if (layers == null) {
+      return runs;
+    }
+    // a CASE, which both engines evaluate alike
+    StringBuilder sb = new StringBuilder(runs).append(" AND CASE run_id");
     layers.forEach((run, indexes) -> sb.append(" WHEN ").append(literal(run)).append(" THEN layer_index IN (")
         .append(indexes.isEmpty() ? "-1" : indexes.stream().map(String::valueOf).collect(Collectors.joining(", ")))
         .append(")"));
@@ -237,13 +244,13 @@ public final class ReportSql {
 
   /**
    * Columns in {@link NeuronWindowRow} order, one row per unit (the lists exploded), for the given layers of
-   * each run.
+   * each run (null: every layer).
    */
   public static String neuronWindows(Dialect dialect, Collection<Windows> windows,
       java.util.Map<String, ? extends Collection<Integer>> layers, boolean deduplicate) {
     String source = "(SELECT run_id, layer_index, iteration, partition_id, firing_rate, " + windowExpression(windows)
         + " AS win FROM " + (deduplicate ? "activations WHERE" : "snapshots_all WHERE kind = 'activation' AND")
-        + " firing_rate IS NOT NULL AND run_id IN (" + inList(layers.keySet()) + ") AND " + layerFilter(layers) + ") a";
+        + " firing_rate IS NOT NULL AND " + runAndLayerFilter(windows, layers) + ") a";
     return "SELECT run_id, layer_index, win, CAST(neuron AS INT), max(rate), sum(CAST(rate AS DOUBLE)), count(*) FROM ("
         + dialect.explodeRates(source) + ") n GROUP BY run_id, layer_index, win, neuron "
         + "ORDER BY run_id, layer_index, win, neuron";

@@ -19,8 +19,6 @@ public abstract class SqlReportEngine implements ReportEngine {
   private final Set<String> runsWithDuplicates = new LinkedHashSet<>();
   /** Runs whose duplicates were looked for by {@link #layerIterations}. */
   private final Set<String> checkedRuns = new LinkedHashSet<>();
-  /** Per run, layer index to its longest firing-rate list (0: none), as learnt with the layer names. */
-  private final Map<String, Map<Integer, Integer>> units = new LinkedHashMap<>();
 
   protected SqlReportEngine(ReportSql.Dialect dialect) {
     this.dialect = dialect;
@@ -59,7 +57,7 @@ public abstract class SqlReportEngine implements ReportEngine {
     checkedRuns.addAll(runIds);
     List<String> codes = rows(ReportSql.parameterNames(runIds)).stream().map(r -> (String) r[0]).toList();
     Map<String, Object[]> layers = new java.util.HashMap<>();
-    for (Object[] r : layerRows(runIds)) {
+    for (Object[] r : rows(ReportSql.layers(runIds))) {
       layers.put(r[0] + "\u0000" + integer(r[1]), r);
     }
     Map<String, List<LayerIterationRow>> byRun = new LinkedHashMap<>();
@@ -108,41 +106,59 @@ public abstract class SqlReportEngine implements ReportEngine {
       .comparing(LayerIterationRow::runId).thenComparingInt(LayerIterationRow::layerIndex)
       .thenComparingLong(LayerIterationRow::iteration).thenComparingInt(LayerIterationRow::epoch);
 
-  /** The {@link ReportSql#layers} rows, remembering each layer's list width for {@link #neuronWindows}. */
-  private List<Object[]> layerRows(Collection<String> runIds) {
-    List<Object[]> rows = rows(ReportSql.layers(dialect, runIds));
-    runIds.forEach(run -> units.put(run, new java.util.TreeMap<>()));
-    for (Object[] r : rows) {
-      units.get((String) r[0]).put(integer(r[1]), r[5] == null ? 0 : Math.max(0, integer(r[5])));
-    }
-    return rows;
+  /**
+   * A guess of the longest firing-rate list among the runs' activations, or -1 if unknown; it only sizes the
+   * positional query, whose results show each list's length, so a wrong guess costs a second query, never a
+   * wrong number. The default asks the engine ({@link ReportSql#maxUnits}, a scan of the lists).
+   */
+  protected int unitsGuess(Collection<String> runIds) {
+    List<Object[]> r = rows(ReportSql.maxUnits(dialect, runIds));
+    return r.isEmpty() || r.get(0)[0] == null ? 0 : integer(r.get(0)[0]);
   }
 
   @Override
   public List<NeuronWindowRow> neuronWindows(Collection<Windows> windows) {
-    List<String> unknown = windows.stream().map(Windows::runId).filter(r -> !units.containsKey(r)).toList();
-    if (!unknown.isEmpty()) {
-      layerRows(unknown);
-    }
     List<NeuronWindowRow> out = new ArrayList<>();
+    if (windows.isEmpty()) {
+      return out;
+    }
+    int guess = unitsGuess(windows.stream().map(Windows::runId).toList());
     for (boolean deduplicate : new boolean[] {false, true}) {
       List<Windows> part = windows.stream().filter(w -> runsWithDuplicates.contains(w.runId()) == deduplicate).toList();
-      // Narrow layers by position (no list explosion), wide ones exploded: see ReportSql.MAX_POSITIONAL_UNITS.
+      if (part.isEmpty()) {
+        continue;
+      }
+      if (guess > ReportSql.MAX_POSITIONAL_UNITS) {
+        rows(ReportSql.neuronWindows(dialect, part, null, deduplicate)).forEach(r -> out.add(neuronWindow(r)));
+        continue;
+      }
+      int width = Math.max(1, guess);
+      List<Object[]> rows = rows(ReportSql.neuronWindowsByPosition(dialect, part, null, width, deduplicate));
+      // Layers with a list longer than the guess are read again, all their rows, by position or exploded.
+      Map<String, Map<Integer, Integer>> longer = new LinkedHashMap<>();
+      for (Object[] r : rows) {
+        if (integer(r[3]) > width) {
+          longer.computeIfAbsent((String) r[0], k -> new java.util.TreeMap<>()).merge(integer(r[1]), integer(r[3]), Math::max);
+        }
+      }
+      if (!longer.isEmpty()) {
+        rows = new ArrayList<>(rows);
+        rows.removeIf(r -> longer.getOrDefault((String) r[0], Map.of()).containsKey(integer(r[1])));
+      }
+      out.addAll(byPosition(rows, width));
       Map<String, List<Integer>> narrow = new LinkedHashMap<>();
       Map<String, List<Integer>> wide = new LinkedHashMap<>();
-      int width = 0;
-      for (Windows w : part) {
-        for (Map.Entry<Integer, Integer> e : units.get(w.runId()).entrySet()) {
-          if (e.getValue() > ReportSql.MAX_POSITIONAL_UNITS) {
-            wide.computeIfAbsent(w.runId(), r -> new ArrayList<>()).add(e.getKey());
-          } else if (e.getValue() > 0) {
-            narrow.computeIfAbsent(w.runId(), r -> new ArrayList<>()).add(e.getKey());
-            width = Math.max(width, e.getValue());
-          }
+      int narrowWidth = 0;
+      for (Map.Entry<String, Map<Integer, Integer>> run : longer.entrySet()) {
+        for (Map.Entry<Integer, Integer> layer : run.getValue().entrySet()) {
+          boolean isWide = layer.getValue() > ReportSql.MAX_POSITIONAL_UNITS;
+          (isWide ? wide : narrow).computeIfAbsent(run.getKey(), k -> new ArrayList<>()).add(layer.getKey());
+          narrowWidth = isWide ? narrowWidth : Math.max(narrowWidth, layer.getValue());
         }
       }
       if (!narrow.isEmpty()) {
-        out.addAll(byPosition(rows(ReportSql.neuronWindowsByPosition(dialect, part, narrow, width, deduplicate)), width));
+        out.addAll(byPosition(rows(ReportSql.neuronWindowsByPosition(dialect, part, narrow, narrowWidth, deduplicate)),
+            narrowWidth));
       }
       if (!wide.isEmpty()) {
         rows(ReportSql.neuronWindows(dialect, part, wide, deduplicate)).forEach(r -> out.add(neuronWindow(r)));

@@ -12,14 +12,57 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Per-unit statistics read by position must equal those of the exploded lists (the definition). */
 class NeuronWindowsTest {
   @TempDir
   Path root;
 
-  @Test
-  void positionalAndExplodedListsGiveTheSameUnitsWithNullRatesAndAWideLayer() {
+  /** The DuckDB engine with a given guess of the list width (too small, right, too large for some layers). */
+  private static final class Guessing extends SqlReportEngine {
+    private final DuckDbEngine engine;
+    private final int guess;
+
+    Guessing(DuckDbEngine engine, int guess) {
+      super(ReportSql.Dialect.DUCKDB);
+      this.engine = engine;
+      this.guess = guess;
+    }
+
+    @Override
+    protected int unitsGuess(java.util.Collection<String> runIds) {
+      return guess < 0 ? engine.unitsGuess(runIds) : guess;
+    }
+
+    @Override
+    protected List<Object[]> rows(String sql) {
+      return engine.rows(sql);
+    }
+
+    @Override
+    protected boolean hasEvaluations() {
+      return false;
+    }
+
+    @Override
+    public String name() {
+      return "guessing";
+    }
+
+    @Override
+    public Map<String, String> badFiles() {
+      return Map.of();
+    }
+
+    @Override
+    public void close() {}
+  }
+
+  @ParameterizedTest(name = "width guess {0}")
+  @ValueSource(ints = {-1, 0, 4, 10, 200})
+  void positionalAndExplodedListsGiveTheSameUnitsWithNullRatesAndAWideLayer(int guess) {
     String rate = "CASE WHEN k = 4 AND i % 3 = 0 THEN NULL WHEN k = 5 THEN NULL WHEN k < 2 THEN 0.0"
         + " ELSE ((i * 7 + k * 13) % 10) / 10.0 END";
     int wide = ReportSql.MAX_POSITIONAL_UNITS + 22;
@@ -27,9 +70,9 @@ class NeuronWindowsTest {
         new Layer(1, "relu", wide, rate, "0.5", "NULL", "0.5", "0", "5.0", "0.005")));
     try (DuckDbEngine engine = new DuckDbEngine(ActivationLog.open(root.toString()), true)) {
       List<Windows> windows = List.of(Windows.of("r", 0, 59, 10));
-      List<NeuronWindowRow> got = engine.neuronWindows(windows);
+      List<NeuronWindowRow> got = new Guessing(engine, guess).neuronWindows(windows);
       List<NeuronWindowRow> exploded = engine.rows(ReportSql.neuronWindows(ReportSql.Dialect.DUCKDB, windows,
-          Map.of("r", List.of(0, 1)), false)).stream().map(SqlReportEngine::neuronWindow).toList();
+          null, false)).stream().map(SqlReportEngine::neuronWindow).toList();
       assertEquals((10 + wide) * 10, exploded.size());
       assertEquals(exploded.size(), got.size());
       for (int i = 0; i < got.size(); i++) {
