@@ -68,6 +68,8 @@ public final class SnapshotListener extends BaseTrainingListener implements Seri
   private transient volatile TaskBinding binding;
   private transient volatile LayerInfo[] layers;
   private transient ThreadLocal<long[]> lastActivationIteration;
+  /** The JVM's producer for these settings, looked up once (not per snapshot: the settings' hash is not free). */
+  private transient volatile SnapshotProducer producer;
 
   /** The task (or plain JVM) this copy of the listener reports for. */
   private record TaskBinding(int partitionId, int attemptNumber, long taskAttemptId, int stageId, String executorId,
@@ -294,9 +296,18 @@ public final class SnapshotListener extends BaseTrainingListener implements Seri
     LayerSnapshot s = toRecord(b, net.getEpochCount(), net.getIterationCount(), layer, kind, parameter, stats);
     t = stopAndRestart(Stage.RECORD, t);
     // Encoding and the Kafka send (lz4 compression runs inside send()) happen on the publishing thread.
-    SnapshotProducer.forSettings(config.kafka()).sendAsync(RecordKeys.worker(config.runId(), b.partitionId()), s,
+    producer().sendAsync(RecordKeys.worker(config.runId(), b.partitionId()), s,
         b.counts());
     StageTimers.stop(Stage.SEND, t);
+  }
+
+  private SnapshotProducer producer() {
+    SnapshotProducer p = producer;
+    if (p == null || p.isClosed()) {
+      p = SnapshotProducer.forSettings(config.kafka());
+      producer = p;
+    }
+    return p;
   }
 
   private static long stopAndRestart(Stage stage, long start) {

@@ -108,6 +108,11 @@ public final class SnapshotProducer implements AutoCloseable {
     return p;
   }
 
+  /** Whether {@link #close} ran (then {@link #forSettings} hands out a new producer). */
+  public boolean isClosed() {
+    return closing;
+  }
+
   public KafkaSettings settings() {
     return settings;
   }
