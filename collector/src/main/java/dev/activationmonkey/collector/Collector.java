@@ -418,7 +418,7 @@ public final class Collector implements AutoCloseable {
     Path temp = new Path(batch.tempDir(), "part-" + batch.files().size() + ".parquet");
     OpenFile file = batch.addFile(target, temp,
         ParquetFiles.open(target.table(), storage.outputFile(temp), config.rowGroupBytes(), config.zstdLevel()));
-    openFiles++;
+    openFilesNow = ++openFiles; // the gauge follows every open and close, not just the end of a poll
     return file;
   }
 
@@ -495,7 +495,7 @@ public final class Collector implements AutoCloseable {
     DataFileName name = new DataFileName(tp.topic(), tp.partition(), batch.firstOffset(), batch.lastOffset());
     for (OpenFile file : batch.files()) {
       file.close();
-      openFiles--;
+      openFilesNow = --openFiles;
       moves.add(new CommitManifest.Move(commitLog.relative(file.temp()), commitLog.relative(finalPath(file.target(), name))));
     }
     if (batch.deadLetters() > 0) {
@@ -541,7 +541,7 @@ public final class Collector implements AutoCloseable {
       return;
     }
     for (OpenFile file : batch.files()) {
-      openFiles--;
+      openFilesNow = --openFiles;
       try {
         file.close();
       } catch (IOException | RuntimeException e) {
