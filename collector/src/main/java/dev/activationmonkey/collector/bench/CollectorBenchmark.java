@@ -87,7 +87,7 @@ public final class CollectorBenchmark implements Callable<Integer> {
   private final PrintStream out = System.out;
 
   /** One measured run of either side. */
-  record Measurement(String side, long records, long bytes, double seconds, long peakHeapBytes, long files) {
+  record Measurement(String side, long records, long bytes, double seconds, long peakHeapBytes, long files, double cpuSeconds) {
     double recordsPerSecond() {
       return records / seconds;
     }
@@ -134,6 +134,7 @@ public final class CollectorBenchmark implements Callable<Integer> {
       double rawMb = median(raw.stream().map(Measurement::megabytesPerSecond).toList());
       double collectorMb = median(collector.stream().map(Measurement::megabytesPerSecond).toList());
       long peak = collector.stream().mapToLong(Measurement::peakHeapBytes).max().orElse(0);
+      double cpuPerRecord = median(collector.stream().map(m -> m.cpuSeconds() * 1e6 / m.records()).toList());
       out.println();
       out.printf(Locale.ROOT, "records: %,d (%,.1f MB, %,d B/record avg), %d partitions, %d runs, layers %s, histograms on %s%n",
           records, bytes / 1e6, bytes / records, partitions, runs, java.util.Arrays.toString(layers), histogramKinds);
@@ -147,6 +148,7 @@ public final class CollectorBenchmark implements Callable<Integer> {
       }
       out.printf(Locale.ROOT, "ratio collector/raw: %.2f median of the rounds' ratios %s (target >= 0.5); ratio of the medians %.2f%n",
           median(paired), paired.stream().map(r -> String.format(Locale.ROOT, "%.2f", r)).toList(), collectorRate / rawRate);
+      out.printf(Locale.ROOT, "collector CPU (whole JVM, all threads): %.1f us/record (median of %d; load-independent, unlike the rates)%n", cpuPerRecord, rounds);
       out.printf(Locale.ROOT, "collector peak heap used: %,d MiB (max heap %,d MiB)%n", peak >> 20, Runtime.getRuntime().maxMemory() >> 20);
       long parquetBytes = sizeOf(work.resolve("dataset-1").resolve("snapshots"));
       out.printf(Locale.ROOT, "Parquet size: %,.1f MB for %,.1f MB of Kafka values (%.2fx)%n", parquetBytes / 1e6, bytes / 1e6, (double) parquetBytes / bytes);
@@ -164,7 +166,8 @@ public final class CollectorBenchmark implements Callable<Integer> {
   private void print(int round, Measurement m) {
     out.printf(Locale.ROOT, "round %d %-9s %,10.0f records/s %8.1f MB/s  (%,d records in %.2f s%s)%n", round, m.side(),
         m.recordsPerSecond(), m.megabytesPerSecond(), m.records(), m.seconds(),
-        m.side().equals("collector") ? String.format(Locale.ROOT, ", %d files, peak heap %,d MiB", m.files(), m.peakHeapBytes() >> 20) : "");
+        m.side().equals("collector") ? String.format(Locale.ROOT, ", %d files, peak heap %,d MiB, CPU %.1f s = %.1f us/record", m.files(),
+            m.peakHeapBytes() >> 20, m.cpuSeconds(), m.cpuSeconds() * 1e6 / m.records()) : "");
   }
 
   private void createTopic(String bootstrap, String topic) throws Exception {
@@ -293,7 +296,7 @@ public final class CollectorBenchmark implements Callable<Integer> {
     }
     long consumed = Long.parseLong(fields[4].trim());
     double fetchSeconds = Double.parseDouble(fields[7].trim()) / 1000.0;
-    return new Measurement("raw", consumed, bytes * consumed / records, fetchSeconds, 0, 0);
+    return new Measurement("raw", consumed, bytes * consumed / records, fetchSeconds, 0, 0, 0);
   }
 
   private Measurement runCollector(String bootstrap, String topic, long bytes, Path dataset) throws Exception {
@@ -318,16 +321,23 @@ public final class CollectorBenchmark implements Callable<Integer> {
         Thread.sleep(5);
       }
       start = System.nanoTime();
+      long cpuStart = processCpuNanos();
       collector.awaitCaughtUp(Duration.ofMinutes(10));
       double seconds = (System.nanoTime() - start) / 1e9;
+      double cpuSeconds = (processCpuNanos() - cpuStart) / 1e9;
       stats = collector.stats();
       sampler.interrupt();
       sampler.join();
       if (stats.recordsWritten() != records) {
         throw new MonkeyException(ExitCode.INTERNAL, "the collector wrote " + stats.recordsWritten() + " records, expected " + records);
       }
-      return new Measurement("collector", stats.recordsWritten(), bytes, seconds, sampler.peak, stats.filesWritten());
+      return new Measurement("collector", stats.recordsWritten(), bytes, seconds, sampler.peak, stats.filesWritten(), cpuSeconds);
     }
+  }
+
+  /** CPU time of this JVM, all threads (GC included): the collector's cost, whatever else the machine runs. */
+  private static long processCpuNanos() {
+    return ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os ? os.getProcessCpuTime() : 0;
   }
 
   /** Samples the heap in use every 20 ms (an upper bound of the live set: it includes garbage not yet collected). */
