@@ -37,7 +37,10 @@ class BrokerOutageIT {
 
       CompletableFuture<RunResult> run = CompletableFuture.supplyAsync(() -> new Trainer().run(
           TinyJobs.mlp(servers, topic, spill, "local[2]", "",
-              "    max-block-ms: 500\n    delivery-timeout-ms: 2000\n    final-drain-timeout-ms: 120000"),
+              "    max-block-ms: 500\n    delivery-timeout-ms: 2000\n    final-drain-timeout-ms: 120000",
+              // Several epochs: snapshots leave the training thread at once (publishing thread), so a one-epoch run
+              // can deliver everything before the outage starts.
+              8),
           new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), false));
 
       // Stop the broker as soon as the run has delivered something, keep it down for 30 s, start it again.

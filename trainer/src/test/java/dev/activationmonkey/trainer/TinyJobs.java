@@ -15,6 +15,11 @@ final class TinyJobs {
    * logged with every kind.
    */
   static JobSpec mlp(String servers, String topic, Path spill, String master, String extraTraining, String kafkaExtra) {
+    return mlp(servers, topic, spill, master, extraTraining, kafkaExtra, 1);
+  }
+
+  static JobSpec mlp(String servers, String topic, Path spill, String master, String extraTraining, String kafkaExtra,
+      int epochs) {
     String yaml = """
         name: tiny
         data:
@@ -27,7 +32,7 @@ final class TinyJobs {
             - {type: dense, size: 16, activation: relu}
             - {type: output, size: 10, activation: softmax}
         training:
-          epochs: 1
+          epochs: %d
           workers: 2
           master: "%s"
           parameter-averaging: {averaging-frequency: 2, prefetch: 0}
@@ -41,7 +46,7 @@ final class TinyJobs {
             topic: %s
             spill-dir: %s
         %s
-        """.formatted(master, extraTraining, servers, topic, spill, kafkaExtra);
+        """.formatted(epochs, master, extraTraining, servers, topic, spill, kafkaExtra);
     return JobSpec.parse(yaml, "tiny-job.yaml");
   }
 }

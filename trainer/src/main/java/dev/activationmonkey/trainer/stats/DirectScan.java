@@ -53,6 +53,11 @@ final class DirectScan {
     /** Copies elements [from, from + n) in memory order into {@code dst} as double. */
     abstract void read(int from, int n, double[] dst);
 
+    /** For float arrays: elements [from, from + n) as they are, into the per-thread float scratch; else null. */
+    float[] readFloats(int from, int n) {
+      return null;
+    }
+
     static Source of(INDArray array) {
       int n = (int) array.length();
       // The buffer's address pointer already points at the buffer's own offset; a view may start further in.
@@ -68,6 +73,12 @@ final class DirectScan {
             for (int i = 0; i < count; i++) {
               dst[i] = scratch[i];
             }
+          }
+
+          @Override
+          float[] readFloats(int from, int count) {
+            buffer.get(from, scratch, 0, count);
+            return scratch;
           }
         };
       }
@@ -106,6 +117,47 @@ final class DirectScan {
     long saturatedHigh = 0;
     for (int from = 0; from < source.length; from += CHUNK) {
       int n = Math.min(CHUNK, source.length - from);
+      float[] floats = source.readFloats(from, n);
+      if (floats != null && finiteChunk(floats, n)) {
+        // The common case, a float chunk with nothing to set aside: no widening copy, counts without branches.
+        boolean sat = saturation != null;
+        float cmin = Float.POSITIVE_INFINITY;
+        float cmax = Float.NEGATIVE_INFINITY;
+        double csum = 0;
+        double csq = 0;
+        double cabs = 0;
+        long cz = 0;
+        long cnz = 0;
+        long cl = 0;
+        long ch = 0;
+        for (int i = 0; i < n; i++) {
+          float v = floats[i];
+          float a = Math.abs(v);
+          double d = v;
+          csum += d;
+          csq += d * d;
+          cabs += a;
+          cmin = v < cmin ? v : cmin;
+          cmax = v > cmax ? v : cmax;
+          cz += v == 0f ? 1 : 0;
+          // Thresholds compared in double, exactly as the general path does.
+          cnz += (double) a <= nearZeroThreshold ? 1 : 0;
+          if (sat) {
+            cl += d <= low ? 1 : 0;
+            ch += d >= high ? 1 : 0;
+          }
+        }
+        sum += csum;
+        squares += csq;
+        magnitudes += cabs;
+        min = Math.min(min, cmin);
+        max = Math.max(max, cmax);
+        zeros += cz;
+        nearZeros += cnz;
+        saturatedLow += cl;
+        saturatedHigh += ch;
+        continue;
+      }
       source.read(from, n, chunk);
       for (int i = 0; i < n; i++) {
         double v = chunk[i];
@@ -174,6 +226,15 @@ final class DirectScan {
     }
     return new Result(finite, sum, squares, magnitudes, min, max, Math.max(0.0, variance), zeros, nearZeros, nan,
         posInf, negInf, histogram, saturatedLow + saturatedHigh);
+  }
+
+  /** Whether a chunk holds only finite values (checked apart so the statistics loop needs no such branch). */
+  private static boolean finiteChunk(float[] values, int n) {
+    float acc = 0f;
+    for (int i = 0; i < n; i++) {
+      acc += values[i] * 0f; // NaN for NaN or an infinity, else 0
+    }
+    return acc == 0f;
   }
 
   /**
