@@ -241,14 +241,39 @@ public final class Storage {
     return Paths.get(path.toUri());
   }
 
+  /** What both output files share: no block size, a path for messages. */
+  private abstract static class NamedOutputFile implements OutputFile {
+    private final String name;
+
+    NamedOutputFile(String name) {
+      this.name = name;
+    }
+
+    @Override
+    public boolean supportsBlockSize() {
+      return false;
+    }
+
+    @Override
+    public long defaultBlockSize() {
+      return 0;
+    }
+
+    @Override
+    public String getPath() {
+      return name;
+    }
+  }
+
   /**
    * Local files through java.nio: Hadoop's local file system without its native library forks
    * {@code ls}/{@code chmod} processes for permissions, which cost ~20 ms per file created.
    */
-  private static final class LocalOutputFile implements OutputFile {
+  private static final class LocalOutputFile extends NamedOutputFile {
     private final java.nio.file.Path path;
 
     LocalOutputFile(java.nio.file.Path path) {
+      super(path.toString());
       this.path = path;
     }
 
@@ -300,27 +325,13 @@ public final class Storage {
         }
       };
     }
-
-    @Override
-    public boolean supportsBlockSize() {
-      return false;
-    }
-
-    @Override
-    public long defaultBlockSize() {
-      return 0;
-    }
-
-    @Override
-    public String getPath() {
-      return path.toString();
-    }
   }
 
-  private final class SyncingOutputFile implements OutputFile {
+  private final class SyncingOutputFile extends NamedOutputFile {
     private final Path path;
 
     SyncingOutputFile(Path path) {
+      super(path.toString());
       this.path = path;
     }
 
@@ -332,21 +343,6 @@ public final class Storage {
     @Override
     public PositionOutputStream createOrOverwrite(long blockSizeHint) throws IOException {
       return wrap(fs.create(path, true));
-    }
-
-    @Override
-    public boolean supportsBlockSize() {
-      return false;
-    }
-
-    @Override
-    public long defaultBlockSize() {
-      return 0;
-    }
-
-    @Override
-    public String getPath() {
-      return path.toString();
     }
 
     private PositionOutputStream wrap(FSDataOutputStream out) {
