@@ -15,6 +15,8 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 import org.apache.avro.Schema;
 import org.apache.avro.specific.SpecificData;
@@ -31,6 +33,12 @@ public final class RecordDecoder {
   static final Pattern RUN_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:@+-]{0,199}");
 
   private final Map<Long, Integer> versionByFingerprint = new HashMap<>();
+  /**
+   * Run ids already checked: a topic carries a handful of runs, and matching the pattern per record
+   * showed in the profile. Shared by the decode threads; bounded by clearing it when full.
+   */
+  private final Set<String> validRunIds = ConcurrentHashMap.newKeySet();
+  private static final int VALID_RUN_IDS_MAX = 4096;
 
   public RecordDecoder() {
     // Avro's fast reader builds a reader per schema pair instead of interpreting a resolving grammar per
@@ -88,10 +96,16 @@ public final class RecordDecoder {
     throw new IllegalArgumentException("not a snapshot-topic record: " + record.getClass().getName());
   }
 
-  private static String check(SpecificRecordBase record) {
+  private String check(SpecificRecordBase record) {
     String runId = runId(record);
-    if (!RUN_ID.matcher(runId).matches()) {
-      return "run id '" + abbreviate(runId) + "' cannot name a dataset directory: use 1-200 letters, digits and ._:@+- , starting with a letter or digit";
+    if (!validRunIds.contains(runId)) {
+      if (!RUN_ID.matcher(runId).matches()) {
+        return "run id '" + abbreviate(runId) + "' cannot name a dataset directory: use 1-200 letters, digits and ._:@+- , starting with a letter or digit";
+      }
+      if (validRunIds.size() >= VALID_RUN_IDS_MAX) {
+        validRunIds.clear();
+      }
+      validRunIds.add(runId);
     }
     if (record instanceof LayerSnapshot s) {
       Histogram h = s.getHistogram();

@@ -41,7 +41,7 @@ public final class Column<T> {
    */
   @FunctionalInterface
   interface ValueWriter<T> {
-    void write(T row, ColumnWriter[] out, int leaf, int r, int d);
+    void write(T row, Leaves out, int leaf, int r, int d);
   }
 
   private final Type type;
@@ -67,7 +67,7 @@ public final class Column<T> {
     return leaves;
   }
 
-  void write(T row, ColumnWriter[] out, int leaf, int r, int d) {
+  void write(T row, Leaves out, int leaf, int r, int d) {
     writer.write(row, out, leaf, r, d);
   }
 
@@ -86,23 +86,23 @@ public final class Column<T> {
 
   public static <T> Column<T> int32(String name, ToIntFunction<T> value) {
     return new Column<>(Types.required(PrimitiveTypeName.INT32).named(name),
-        (row, out, leaf, r, d) -> out[leaf].write(value.applyAsInt(row), r, d));
+        (row, out, leaf, r, d) -> out.writers[leaf].write(value.applyAsInt(row), r, d));
   }
 
   public static <T> Column<T> optionalInt32(String name, Function<T, Integer> value) {
     return new Column<>(Types.optional(PrimitiveTypeName.INT32).named(name), (row, out, leaf, r, d) -> {
       Integer v = value.apply(row);
       if (v != null) {
-        out[leaf].write(v, r, d + 1);
+        out.writers[leaf].write(v, r, d + 1);
       } else {
-        out[leaf].writeNull(r, d);
+        out.writers[leaf].writeNull(r, d);
       }
     });
   }
 
   public static <T> Column<T> int64(String name, ToLongFunction<T> value) {
     return new Column<>(Types.required(PrimitiveTypeName.INT64).named(name),
-        (row, out, leaf, r, d) -> out[leaf].write(value.applyAsLong(row), r, d));
+        (row, out, leaf, r, d) -> out.writers[leaf].write(value.applyAsLong(row), r, d));
   }
 
   /** A UTC instant in milliseconds ({@code TIMESTAMP(MILLIS, true)}: DuckDB TIMESTAMPTZ, Spark TIMESTAMP). */
@@ -110,37 +110,37 @@ public final class Column<T> {
     Type type = Types.required(PrimitiveTypeName.INT64)
         .as(LogicalTypeAnnotation.timestampType(true, LogicalTypeAnnotation.TimeUnit.MILLIS))
         .named(name);
-    return new Column<>(type, (row, out, leaf, r, d) -> out[leaf].write(value.applyAsLong(row), r, d));
+    return new Column<>(type, (row, out, leaf, r, d) -> out.writers[leaf].write(value.applyAsLong(row), r, d));
   }
 
   public static <T> Column<T> float64(String name, ToDoubleFunction<T> value) {
     return new Column<>(Types.required(PrimitiveTypeName.DOUBLE).named(name),
-        (row, out, leaf, r, d) -> out[leaf].write(value.applyAsDouble(row), r, d));
+        (row, out, leaf, r, d) -> out.writers[leaf].write(value.applyAsDouble(row), r, d));
   }
 
   public static <T> Column<T> optionalFloat64(String name, Function<T, Double> value) {
     return new Column<>(Types.optional(PrimitiveTypeName.DOUBLE).named(name), (row, out, leaf, r, d) -> {
       Double v = value.apply(row);
       if (v != null) {
-        out[leaf].write(v, r, d + 1);
+        out.writers[leaf].write(v, r, d + 1);
       } else {
-        out[leaf].writeNull(r, d);
+        out.writers[leaf].writeNull(r, d);
       }
     });
   }
 
   public static <T> Column<T> string(String name, Function<T, String> value) {
     return new Column<>(stringType(Type.Repetition.REQUIRED, name),
-        (row, out, leaf, r, d) -> out[leaf].write(Binary.fromString(value.apply(row)), r, d));
+        (row, out, leaf, r, d) -> out.writers[leaf].write(out.utf8(leaf, value.apply(row)), r, d));
   }
 
   public static <T> Column<T> optionalString(String name, Function<T, String> value) {
     return new Column<>(stringType(Type.Repetition.OPTIONAL, name), (row, out, leaf, r, d) -> {
       String v = value.apply(row);
       if (v != null) {
-        out[leaf].write(Binary.fromString(v), r, d + 1);
+        out.writers[leaf].write(out.utf8(leaf, v), r, d + 1);
       } else {
-        out[leaf].writeNull(r, d);
+        out.writers[leaf].writeNull(r, d);
       }
     });
   }
@@ -200,7 +200,7 @@ public final class Column<T> {
     Type type = listType(name, Types.required(elementType).named("element"));
     return new Column<>(type, (row, out, leaf, r, d) -> {
       List<E> list = value.apply(row);
-      ColumnWriter column = out[leaf];
+      ColumnWriter column = out.writers[leaf];
       if (list == null) {
         column.writeNull(r, d);
       } else if (list.isEmpty()) {
@@ -226,7 +226,7 @@ public final class Column<T> {
         int l = leaf;
         for (Column<E> field : fields) {
           for (int k = 0; k < field.leaves(); k++) {
-            out[l++].writeNull(r, level);
+            out.writers[l++].writeNull(r, level);
           }
         }
         return;
@@ -255,8 +255,8 @@ public final class Column<T> {
         .named(name);
     return new Column<>(type, (row, out, leaf, r, d) -> {
       Map<String, String> map = value.apply(row);
-      ColumnWriter keys = out[leaf];
-      ColumnWriter values = out[leaf + 1];
+      ColumnWriter keys = out.writers[leaf];
+      ColumnWriter values = out.writers[leaf + 1];
       if (map == null || map.isEmpty()) {
         int level = map == null ? d : d + 1;
         keys.writeNull(r, level);
@@ -265,9 +265,9 @@ public final class Column<T> {
       }
       int rep = r;
       for (Map.Entry<String, String> e : map.entrySet()) {
-        keys.write(Binary.fromString(e.getKey()), rep, d + 2);
+        keys.write(out.utf8(leaf, e.getKey()), rep, d + 2);
         if (e.getValue() != null) {
-          values.write(Binary.fromString(e.getValue()), rep, d + 3);
+          values.write(out.utf8(leaf + 1, e.getValue()), rep, d + 3);
         } else {
           values.writeNull(rep, d + 2);
         }

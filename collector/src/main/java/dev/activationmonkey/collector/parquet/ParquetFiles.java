@@ -5,6 +5,7 @@ import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.parquet.column.ColumnDescriptor;
 import org.apache.parquet.column.ParquetProperties;
+import org.apache.parquet.column.values.factory.DefaultValuesWriterFactory;
 import org.apache.parquet.schema.PrimitiveType;
 import org.apache.parquet.hadoop.ParquetFileWriter;
 import org.apache.parquet.hadoop.CodecFactory;
@@ -34,7 +35,9 @@ public final class ParquetFiles {
         .withPageSize(PAGE_BYTES)
         .withDictionaryEncoding(false)
         .withByteStreamSplitEncoding(true)
-        .withWriterVersion(ParquetProperties.WriterVersion.PARQUET_1_0);
+        .withWriterVersion(ParquetProperties.WriterVersion.PARQUET_1_0)
+        // Same encodings, primitive-array buffers for the fixed-width columns (see ArrayValuesWriters).
+        .withValuesWriterFactory(new ArrayValuesWriters(new DefaultValuesWriterFactory()));
     // Dictionaries only for strings (hosts, layer names, ...). Floats and doubles are near-unique: a
     // dictionary for them costs hashing, rehashing and a fallback re-encode per page, for nothing.
     for (ColumnDescriptor column : table.schema().getColumns()) {

@@ -3,7 +3,6 @@ package dev.activationmonkey.collector.parquet;
 import static java.util.Objects.requireNonNull;
 
 import java.util.List;
-import org.apache.parquet.column.ColumnWriter;
 import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.Type;
 
@@ -32,7 +31,7 @@ public final class Table<T> {
   }
 
   /** Writes one row to the leaf column writers, in {@code schema().getColumns()} order; the caller ends the record. */
-  void write(T row, ColumnWriter[] out) {
+  void write(T row, Leaves out) {
     int leaf = 0;
     for (int i = 0, n = columns.size(); i < n; i++) {
       Column<T> column = columns.get(i);

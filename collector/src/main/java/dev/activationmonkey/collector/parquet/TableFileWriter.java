@@ -33,7 +33,7 @@ public final class TableFileWriter<T> implements Closeable {
   private final List<ColumnDescriptor> descriptors;
   private ColumnChunkPageWriteStore pages;
   private ColumnWriteStore store;
-  private ColumnWriter[] writers;
+  private Leaves writers;
   private long rowsInGroup;
   private long nextSizeCheck;
   private boolean closed;
@@ -88,10 +88,11 @@ public final class TableFileWriter<T> implements Closeable {
     pages = new ColumnChunkPageWriteStore(compressor, table.schema(), properties.getAllocator(),
         properties.getColumnIndexTruncateLength(), properties.getPageWriteChecksumEnabled());
     store = properties.newColumnWriteStore(table.schema(), pages, pages);
-    writers = new ColumnWriter[descriptors.size()];
-    for (int i = 0; i < writers.length; i++) {
-      writers[i] = store.getColumnWriter(descriptors.get(i));
+    ColumnWriter[] leaves = new ColumnWriter[descriptors.size()];
+    for (int i = 0; i < leaves.length; i++) {
+      leaves[i] = store.getColumnWriter(descriptors.get(i));
     }
+    writers = new Leaves(leaves);
     rowsInGroup = 0;
     nextSizeCheck = 100;
   }
