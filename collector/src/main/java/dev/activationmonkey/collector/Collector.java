@@ -76,6 +76,7 @@ import org.slf4j.LoggerFactory;
 public final class Collector implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Collector.class);
   private static final Duration POLL = Duration.ofMillis(200);
+  private static final Duration POLL_SLICE = Duration.ofMillis(10);
   private static final String[] KIND_DIRECTORIES = java.util.Arrays.stream(dev.activationmonkey.snapshot.avro.Kind.values())
       .map(k -> k.name().toLowerCase(Locale.ROOT)).toArray(String[]::new);
 
@@ -89,13 +90,20 @@ public final class Collector implements AutoCloseable {
   private final Consumer<CollectorStats> statusListener;
   private final Thread thread;
   private final java.util.concurrent.ExecutorService decodePool;
+  /** Writes and commits batches while the collector thread polls the next records. */
+  private final java.util.concurrent.ExecutorService writer;
+  /** The writer's current task; collector thread only. */
+  private java.util.concurrent.Future<Void> pending;
   private final CountDownLatch stopped = new CountDownLatch(1);
 
-  // Owned by the collector thread.
+  // Writer state: used by the writer thread during a task, by the collector thread only between tasks
+  // (after awaitWriter, before the next submit: the Future gives the happens-before both ways).
   private final Map<TopicPartition, PartitionBatch> batches = new HashMap<>();
   private final Map<TopicPartition, OffsetAndMetadata> offsetsToCommit = new HashMap<>();
   private int openFiles;
   private long tick;
+  /** Partitions whose commit was fenced, for the consumer thread to recover and re-seek. */
+  private final Set<TopicPartition> fenced = new HashSet<>();
   private long lastStatusNanos = System.nanoTime();
   private long lastStatusRows;
   private long lastLagNanos;
@@ -152,6 +160,11 @@ public final class Collector implements AutoCloseable {
         new KafkaProducer<>(producerProperties, new ByteArraySerializer(), new ByteArraySerializer()),
         config::deadLetterTopic);
     this.thread = new Thread(this::run, "monkey-collector");
+    this.writer = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "monkey-collector-writer");
+      t.setDaemon(true);
+      return t;
+    });
     java.util.concurrent.atomic.AtomicInteger decoderNumber = new java.util.concurrent.atomic.AtomicInteger();
     this.decodePool = config.decodeThreads() == 0 ? null : java.util.concurrent.Executors.newFixedThreadPool(config.decodeThreads(), r -> {
       Thread t = new Thread(r, "monkey-collector-decode-" + decoderNumber.incrementAndGet());
@@ -272,21 +285,38 @@ public final class Collector implements AutoCloseable {
     try {
       consumer.subscribe(config.topics(), new Rebalance());
       while (!closing) {
-        ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL);
-        long now = System.nanoTime();
+        // Polls (and, in the rebalance callbacks, recovers) while the writer writes the previous poll.
+        ConsumerRecords<byte[], byte[]> records = pollWhileWriting();
+        awaitWriter(); // from here to the next submit the writer is idle: its state is ours
+        Set<TopicPartition> stale = repositionFenced();
         List<ConsumerRecord<byte[], byte[]>> polled = new ArrayList<>(records.count());
-        records.forEach(polled::add);
-        processAll(polled, now);
-        reseeked.clear();
-        maintain(now);
+        for (ConsumerRecord<byte[], byte[]> record : records) {
+          if (stale.isEmpty() || !stale.contains(new TopicPartition(record.topic(), record.partition()))) {
+            polled.add(record); // records of a re-positioned partition were fetched before its seek
+          }
+        }
+        long now = System.nanoTime();
+        report(now);
         commitOffsetsAsync();
+        pending = writer.submit(() -> {
+          processAll(polled, now);
+          reseeked.clear();
+          maintain(now);
+          return null;
+        });
       }
+      awaitWriter();
       commitAll("shutdown");
       commitOffsetsSync();
       log.info("collector stopped: {}", stats().statusLine());
     } catch (Throwable t) {
       failure = t;
       log.error("collector failed; uncommitted batches are left for recovery", t);
+      try {
+        awaitWriter(); // it may still be writing: let it finish before its files are dropped
+      } catch (Throwable writerFailure) {
+        log.debug("writer: {}", writerFailure.toString());
+      }
       abandonAll();
     } finally {
       try {
@@ -295,11 +325,82 @@ public final class Collector implements AutoCloseable {
         log.warn("closing the consumer: {}", e.toString());
       }
       deadLetters.close();
+      writer.shutdownNow();
       if (decodePool != null) {
         decodePool.shutdownNow();
       }
       stopped.countDown();
     }
+  }
+
+  /**
+   * Polls; while the writer is still busy with the previous poll, in short slices, so that once it is
+   * done (its commits waiting to be acknowledged to the group) the loop goes on without waiting out
+   * the full poll timeout for records that may not come.
+   */
+  private ConsumerRecords<byte[], byte[]> pollWhileWriting() {
+    java.util.concurrent.Future<Void> task = pending; // a rebalance callback inside poll may await and clear it
+    if (task == null || task.isDone()) {
+      return consumer.poll(POLL);
+    }
+    long deadline = System.nanoTime() + POLL.toNanos();
+    ConsumerRecords<byte[], byte[]> records;
+    do {
+      records = consumer.poll(POLL_SLICE);
+    } while (records.isEmpty() && !task.isDone() && !closing && System.nanoTime() < deadline);
+    return records;
+  }
+
+  /** Waits for the writer's current task; rethrows its failure. Afterwards the writer is idle until the next submit. */
+  private void awaitWriter() throws Exception {
+    java.util.concurrent.Future<Void> task = pending;
+    pending = null;
+    if (task == null) {
+      return;
+    }
+    try {
+      task.get();
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof Exception cause) {
+        throw cause;
+      }
+      throw (Error) e.getCause();
+    }
+  }
+
+  /** The same, from a rebalance callback (which may not throw checked exceptions). */
+  private void awaitWriterInCallback() {
+    try {
+      awaitWriter();
+    } catch (RuntimeException e) {
+      throw e;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new MonkeyException(dev.activationmonkey.errors.ExitCode.INTERRUPTED, "interrupted", e);
+    } catch (Exception e) {
+      throw new UncheckedIOException(e instanceof IOException io ? io : new IOException(e));
+    }
+  }
+
+  /**
+   * Recovers and re-seeks the partitions whose commit the writer found fenced (seeking is the consumer
+   * thread's job: KafkaConsumer is single-threaded). Returns them: what the last poll fetched for them
+   * predates the seek and must be dropped.
+   */
+  private Set<TopicPartition> repositionFenced() throws IOException {
+    if (fenced.isEmpty()) {
+      return Set.of();
+    }
+    Set<TopicPartition> repositioned = new HashSet<>();
+    Set<TopicPartition> assignment = consumer.assignment();
+    for (TopicPartition tp : fenced) {
+      if (assignment.contains(tp)) {
+        batches.put(tp, recoverAndSeek(tp));
+        repositioned.add(tp);
+      }
+    }
+    fenced.clear();
+    return repositioned;
   }
 
   /** Records per decode task: small enough that writing starts soon, large enough to amortize the hand-off. */
@@ -422,7 +523,7 @@ public final class Collector implements AutoCloseable {
     return file;
   }
 
-  /** Rotation by size, idle time, age and the memory bound; status and lag. */
+  /** Rotation by size, idle time, age and the memory bound (writer). */
   private void maintain(long now) throws IOException {
     Map<TopicPartition, Long> flushTargets = flushAt;
     long total = 0;
@@ -456,6 +557,10 @@ public final class Collector implements AutoCloseable {
     }
     bufferedBytes = total;
     openFilesNow = openFiles;
+  }
+
+  /** Lag and the status line: on the consumer thread (lag comes from the consumer), between writer tasks. */
+  private void report(long now) {
     if (now - lastLagNanos >= 1_000_000_000L) {
       lastLagNanos = now;
       updateLag();
@@ -507,7 +612,9 @@ public final class Collector implements AutoCloseable {
     } catch (FencedException e) {
       fencedCommits.incrementAndGet();
       log.warn("{}", e.getMessage());
-      batches.put(tp, recoverAndSeek(tp));
+      // Nothing more for this partition until the consumer thread has recovered it and re-seeked.
+      batches.remove(tp);
+      fenced.add(tp);
       reseeked.add(tp);
       return;
     }
@@ -613,6 +720,8 @@ public final class Collector implements AutoCloseable {
   private final class Rebalance implements ConsumerRebalanceListener {
     @Override
     public void onPartitionsRevoked(Collection<TopicPartition> revoked) {
+      awaitWriterInCallback(); // the batches are committed here, so the writer must be done with them
+      revoked.forEach(fenced::remove);
       try {
         for (TopicPartition tp : revoked) {
           commitBatch(tp, "rebalance");
@@ -629,6 +738,8 @@ public final class Collector implements AutoCloseable {
     public void onPartitionsLost(Collection<TopicPartition> lost) {
       // Someone else may own them already: commit nothing, write nothing more.
       log.warn("partitions lost (the group moved on without us): {}", lost);
+      awaitWriterInCallback();
+      lost.forEach(fenced::remove);
       lost.forEach(Collector.this::abandon);
       lost.forEach(offsetsToCommit::remove);
       partitions = batches.size();
@@ -636,6 +747,8 @@ public final class Collector implements AutoCloseable {
 
     @Override
     public void onPartitionsAssigned(Collection<TopicPartition> assigned) {
+      awaitWriterInCallback();
+      assigned.forEach(fenced::remove); // recovered below
       try {
         for (TopicPartition tp : assigned) {
           batches.put(tp, recoverAndSeek(tp));
