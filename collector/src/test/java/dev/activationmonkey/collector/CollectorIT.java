@@ -226,6 +226,48 @@ class CollectorIT {
         "each record written by exactly one of them");
   }
 
+  /**
+   * Two collectors of different groups on one dataset: each owns every partition (a zombie that never
+   * learns it lost them, taken to the extreme). Their batches overlap, so commits are fenced on the
+   * writer thread again and again, and each fence must reach the consumer thread as a recovery and a
+   * re-seek, with the records fetched before the seek dropped. Still every record exactly once.
+   */
+  @Test
+  void writersFencedByAnotherCollectorResumeWhereTheDatasetEnds() throws Exception {
+    String topic = "it-fence";
+    KAFKA.createTopic(topic, 2);
+    List<Fixtures.Produced> produced = new ArrayList<>();
+    try (KafkaProducer<byte[], byte[]> producer = Fixtures.producer(KAFKA.bootstrapServers())) {
+      Collector small = Collector.start(config(topic, "g-fence-a").rotateRecords(300).build());
+      Collector large = Collector.start(config(topic, "g-fence-b").rotateRecords(700).build());
+      try {
+        List<java.util.concurrent.Future<RecordMetadata>> sends = new ArrayList<>();
+        List<String> payloads = new ArrayList<>();
+        for (int i = 0; i < 6000; i++) {
+          LayerSnapshot s = TestRecords.snapshot("fence-" + (i % 3), i % 4, i, i % 2, TestRecords.kind(i), 8, false);
+          payloads.add(payload(s));
+          sends.add(producer.send(TestRecords.snapshotRecord(topic, s)));
+          if (i % 200 == 199) {
+            producer.flush();
+            Thread.sleep(30); // a stream, so that both collectors hold overlapping batches
+          }
+        }
+        for (int i = 0; i < sends.size(); i++) {
+          RecordMetadata m = sends.get(i).get();
+          produced.add(new Fixtures.Produced(m.partition(), m.offset(), payloads.get(i)));
+        }
+        small.awaitCaughtUp(Duration.ofSeconds(90));
+        large.awaitCaughtUp(Duration.ofSeconds(90));
+      } finally {
+        small.close();
+        large.close();
+      }
+      assertTrue(small.stats().fencedCommits() + large.stats().fencedCommits() > 0,
+          "the collectors fenced each other: " + small.stats() + " / " + large.stats());
+      assertEquals(Fixtures.expected(produced), Fixtures.readSnapshots(dataset, PAYLOAD_SQL));
+    }
+  }
+
   @Test
   void idleFlushMakesTheLastRecordsOfAQuietRunVisible() throws Exception {
     String topic = "it-idle";

@@ -33,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * </ol>
  *
  * <p>Recovery (on partition assignment) finishes every manifest's moves (roll forward: a crash
- * between 2 and 3 loses nothing), deletes leftovers of uncommitted batches, and resumes at the newest
+ * between 2 and 3 loses nothing), deletes leftovers of uncommitted batches that start before the resume point (one
+ * starting at it may be a live zombie's, and goes with the next commit), and resumes at the newest
  * manifest's last offset + 1. Without a manifest (the state directory was removed) it falls back to
  * the offset ranges in the data files' names.
  */
@@ -46,6 +47,7 @@ public final class CommitLog {
   static final String STATE_DIR = "_collector";
   private static final String MANIFEST_PREFIX = "commit-";
   private static final String TEMP_PREFIX = "tmp-";
+  private static final String PENDING_PREFIX = "_pending-";
 
   private final Storage storage;
 
@@ -92,10 +94,20 @@ public final class CommitLog {
   public void commit(String topic, int partition, CommitManifest manifest, Path tempDir)
       throws IOException, FencedException {
     Path dir = stateDir(topic, partition);
-    Path pending = new Path(dir, "_pending-" + UUID.randomUUID());
+    Path pending = new Path(dir, PENDING_PREFIX + manifest.firstOffset() + "-" + UUID.randomUUID());
     storage.write(pending, manifest.serialize());
     Path published = manifestPath(topic, partition, manifest.firstOffset());
-    if (!storage.publishExclusive(pending, published)) {
+    boolean won;
+    try {
+      won = storage.publishExclusive(pending, published);
+    } catch (java.io.FileNotFoundException | java.nio.file.NoSuchFileException e) {
+      // Our pending manifest was removed as dead by the writer that published this name first.
+      if (!storage.exists(published)) {
+        throw e;
+      }
+      won = false;
+    }
+    if (!won) {
       if (tempDir != null) {
         storage.delete(tempDir, true);
       }
@@ -106,7 +118,7 @@ public final class CommitLog {
     if (tempDir != null) {
       storage.delete(tempDir, true);
     }
-    pruneManifests(dir);
+    pruneManifests(dir, manifest.firstOffset());
   }
 
   /** Recovers one topic-partition (see the class comment). */
@@ -140,16 +152,23 @@ public final class CommitLog {
       rolled += rollForward(manifest, false);
       newest = manifest;
     }
-    // Only now, after the moves out of them: temp directories of batches never committed, manifests never published.
+    OptionalLong resume = newest != null ? OptionalLong.of(newest.lastOffset() + 1) : scanDataFiles(topic, partition);
+    // Only now, after the moves out of them: temp directories of batches never committed, manifests
+    // never published. Not those of a batch starting at the resume offset (or later): that may be a
+    // live writer's (a zombie's, paused past its session) that can still publish it and would then
+    // point at deleted files. Such leftovers go with the next commit of the partition.
+    int leftovers = 0;
     for (Path other : others) {
-      storage.delete(other, true);
+      long first = firstOffsetOf(other.getName());
+      if (first < 0 || (resume.isPresent() && first < resume.getAsLong())) {
+        storage.delete(other, true);
+        leftovers++;
+      }
     }
-    int leftovers = others.size();
     if (newest != null) {
-      pruneManifests(dir);
-      return new Recovery(OptionalLong.of(newest.lastOffset() + 1), rolled, leftovers);
+      pruneManifests(dir, -1);
     }
-    return new Recovery(scanDataFiles(topic, partition), 0, leftovers);
+    return new Recovery(resume, newest != null ? rolled : 0, leftovers);
   }
 
   /** Resume point from data file names, for a dataset whose state directory is gone. */
@@ -198,11 +217,23 @@ public final class CommitLog {
     return moved;
   }
 
-  private void pruneManifests(Path dir) throws IOException {
+  /**
+   * Deletes manifests beyond the newest {@value #KEPT_MANIFESTS} and, after our commit of a batch
+   * starting at {@code committedFirst}, other writers' temp directories and pending manifests of
+   * batches starting there or earlier: their offsets are committed, so they can only be fenced.
+   */
+  private void pruneManifests(Path dir, long committedFirst) throws IOException {
     List<Path> manifests = new ArrayList<>();
     for (Path entry : storage.list(dir)) {
-      if (entry.getName().startsWith(MANIFEST_PREFIX)) {
+      String name = entry.getName();
+      if (name.startsWith(MANIFEST_PREFIX)) {
         manifests.add(entry);
+      } else if (committedFirst >= 0) {
+        long first = firstOffsetOf(name);
+        if (first >= 0 && first <= committedFirst) {
+          storage.delete(entry, true);
+          log.debug("deleted dead leftover {}", entry);
+        }
       }
     }
     if (manifests.size() <= KEPT_MANIFESTS) {
@@ -212,6 +243,21 @@ public final class CommitLog {
     for (Path old : manifests.subList(0, manifests.size() - KEPT_MANIFESTS)) {
       storage.delete(old, false);
       log.debug("pruned {}", old);
+    }
+  }
+
+  /** The first offset in a temp directory's or pending manifest's name ({@code tmp-<first>-<uuid>}), or -1. */
+  static long firstOffsetOf(String name) {
+    String rest = name.startsWith(TEMP_PREFIX) ? name.substring(TEMP_PREFIX.length())
+        : name.startsWith(PENDING_PREFIX) ? name.substring(PENDING_PREFIX.length()) : null;
+    if (rest == null) {
+      return -1;
+    }
+    int dash = rest.indexOf('-');
+    try {
+      return dash > 0 ? Long.parseLong(rest.substring(0, dash)) : -1;
+    } catch (NumberFormatException e) {
+      return -1;
     }
   }
 

@@ -89,16 +89,38 @@ class CommitLogTest {
   void recoveryDeletesLeftoversOfUncommittedBatches() throws Exception {
     Path committedTemp = log.newTempDir("t", 0, 0);
     log.commit("t", 0, batch(committedTemp, 0, 9, "a"), committedTemp);
-    Path leftover = log.newTempDir("t", 0, 10);
-    batch(leftover, 10, 19, "never committed");
+    Path dead = log.newTempDir("t", 0, 0); // a batch over offsets already committed: can only be fenced
+    batch(dead, 0, 5, "fenced one day");
+    Path atResume = log.newTempDir("t", 0, 10); // may be a live zombie's, about to publish commit-10
+    batch(atResume, 10, 19, "never committed");
     storage.write(new Path(log.stateDir("t", 0), "_pending-123"), "half a manifest".getBytes(StandardCharsets.UTF_8));
 
     CommitLog.Recovery recovery = log.recover("t", 0);
 
     assertEquals(OptionalLong.of(10), recovery.resumeOffset());
     assertEquals(2, recovery.leftoversDeleted());
-    assertFalse(storage.exists(leftover));
+    assertFalse(storage.exists(dead));
+    assertTrue(storage.exists(atResume), "a batch starting at the resume offset may still be committed by its writer");
     assertEquals(1, visibleFiles().size());
+
+    // Our own commit of offset 10 fences that writer for good: its leftovers go with the commit.
+    Path ours = log.newTempDir("t", 0, 10);
+    log.commit("t", 0, batch(ours, 10, 12, "b"), ours);
+    assertFalse(storage.exists(atResume));
+    assertEquals(2, visibleFiles().size());
+  }
+
+  @Test
+  void aZombieThatPublishesAfterARecoveryListedTheDirectoryKeepsItsFiles() throws Exception {
+    Path first = log.newTempDir("t", 0, 0);
+    log.commit("t", 0, batch(first, 0, 9, "a"), first);
+    Path zombie = log.newTempDir("t", 0, 10);
+    CommitManifest zombieBatch = batch(zombie, 10, 19, "zombie");
+    // The new owner recovers before the zombie publishes: it must leave the zombie's batch alone.
+    assertEquals(OptionalLong.of(10), log.recover("t", 0).resumeOffset());
+    log.commit("t", 0, zombieBatch, zombie);
+    assertEquals(2, visibleFiles().size(), "the zombie's commit is whole");
+    assertEquals(OptionalLong.of(20), log.recover("t", 0).resumeOffset());
   }
 
   @Test
