@@ -24,8 +24,22 @@ public final class DuckDbEngine extends SqlReportEngine {
     return "duckdb";
   }
 
+  /** {@code -Dmonkey.report.timings=true}: each query's time and its first line on stderr (for profiling). */
+  private static final boolean TIMINGS = Boolean.getBoolean("monkey.report.timings");
+
   @Override
   protected List<Object[]> rows(String sql) {
+    if (!TIMINGS) {
+      return select(sql);
+    }
+    long start = System.nanoTime();
+    List<Object[]> rows = select(sql);
+    System.err.printf(java.util.Locale.ROOT, "%7.3f s %6d rows  %s%n", (System.nanoTime() - start) / 1e9, rows.size(),
+        sql.replaceAll("\\s+", " ").substring(0, Math.min(100, sql.replaceAll("\\s+", " ").length())));
+    return rows;
+  }
+
+  private List<Object[]> select(String sql) {
     return log.select(sql, rs -> {
       int n = rs.getMetaData().getColumnCount();
       Object[] row = new Object[n];

@@ -28,6 +28,11 @@ public final class ReportSql {
       String length(String list) {
         return "len(" + list + ")";
       }
+
+      @Override
+      String div(String dividend, long divisor) {
+        return "(" + dividend + " // " + divisor + ")";
+      }
     },
     SPARK {
       @Override
@@ -45,6 +50,11 @@ public final class ReportSql {
       String length(String list) {
         return "size(" + list + ")";
       }
+
+      @Override
+      String div(String dividend, long divisor) {
+        return "(" + dividend + " div " + divisor + ")";
+      }
     };
 
     /** Rows (run_id, layer_index, win, rate, neuron (0-based), iteration, partition_id) from a relation with a firing_rate list. */
@@ -55,10 +65,9 @@ public final class ReportSql {
 
     /** The list's length (for a non-null list). */
     abstract String length(String list);
-  }
 
-  private static String nonFinite(String kindCondition) {
-    return "sum(CASE WHEN " + kindCondition + " THEN nan_count + pos_inf_count + neg_inf_count ELSE 0 END)";
+    /** Integer division of a non-negative BIGINT by a positive constant. */
+    abstract String div(String dividend, long divisor);
   }
 
   /** The parameter names present (W, b, ...), to number them for the duplicate check of {@link #layerIterations}. */
@@ -74,120 +83,199 @@ public final class ReportSql {
    * parameter, update, update-ratio (per-iteration values, each averaged over workers), NaN/Inf per kind,
    * the first iteration with any, then a 0/1 "dirty" flag: 1 where some worker reported a snapshot identity
    * more than once at that layer and iteration (a retried task, a re-sent record). Layer names come from
-   * {@link #layers} (aggregating strings per iteration costs as much as the rest).
+   * {@link #layers}.
    *
-   * <p>Each kind is aggregated on its own (kinds are separate hive partitions, so each part reads only its
-   * files, with a few plain aggregates instead of conditional ones), first per worker, then over workers;
-   * the parts are stacked and folded per (run, layer, epoch, iteration).
+   * <p>Where the time goes: the per-(worker, layer, iteration) hash aggregations (a million groups on the
+   * benchmark's log); everything after works on a few hundred thousand per-iteration rows. So: each kind is
+   * aggregated on its own (kinds are separate hive partitions: each part reads only its files, with a few
+   * plain aggregates, not conditional ones); the group key is one BIGINT packing (run, epoch, iteration,
+   * layer, worker) when {@code keys} allows it (hashing and comparing one integer instead of five columns,
+   * one of them a string, halved those aggregations); each part is folded per iteration and then straight
+   * into bins, and only parameters and updates meet per iteration (their norms' ratio), by a join; the bins
+   * of the parts are stacked and folded at the end (a few thousand rows).
    *
    * <p>Why not read the de-duplicated view: de-duplicating the whole log (a window over every row) costs
    * several times a scan, while a retry touches few runs. So the parts read {@code source = snapshots_all}
    * and detect duplicates on the way: a worker's activation group must hold one row; in a worker's group of
-   * gradients (parameters, updates) each parameter name gets its own bit, and the sum of the bits equals their
-   * bitwise OR exactly when no name occurs twice. Runs with a dirty group are aggregated again from the
-   * de-duplicated {@code snapshots} view.
+   * gradients (parameters, updates) each parameter name (and NULL) gets its own bit, and the group holds as
+   * many rows as its OR has bits exactly when no name occurs twice. Runs with a dirty group are aggregated
+   * again from the de-duplicated {@code snapshots} view. (More than {@link #MAX_CODES} names share bits: a
+   * group holding two of them looks dirty, which costs the slower path, never a wrong number.)
    *
-   * @param parameterCodes the parameter names present; name i gets bit i. More than {@link #MAX_CODES}
-   *     names: every group of more than one row is flagged dirty (the caller then reads {@code snapshots})
+   * @param parameterCodes the parameter names present; name i gets bit i mod {@link #MAX_CODES}
+   * @param keys how to pack the group keys, or null to group by the plain columns
+   * @param nonFinite whether NaN/Inf counts are read; false when the caller knows they are all 0 (from
+   *     Parquet statistics), and then the NaN/Inf columns are 0
    */
-  public static String layerIterations(Collection<Windows> windows, String source, java.util.List<String> parameterCodes) {
+  public static String layerIterations(Dialect dialect, Collection<Windows> windows, String source,
+      java.util.List<String> parameterCodes, KeySpace keys, boolean nonFinite) {
     String runs = inList(windows.stream().map(Windows::runId).toList());
     String code = codeExpression(parameterCodes);
-    String nonFinite = "sum(nan_count + pos_inf_count + neg_inf_count)";
-    StringBuilder sql = new StringBuilder("WITH act AS (\n")
-        .append("  SELECT run_id, layer_index, epoch, iteration, count(*) AS workers, avg(z) AS z, avg(nz) AS nz,")
-        .append(" avg(s) AS s, sum(nf) AS nf, max(n) AS n FROM (\n")
-        .append("    SELECT run_id, layer_index, epoch, iteration, partition_id, max(zero_fraction) AS z,")
-        .append(" max(near_zero_fraction) AS nz, max(saturated_fraction) AS s, ").append(nonFinite).append(" AS nf,")
-        .append(" count(*) AS n\n")
-        .append("    FROM ").append(source).append(" WHERE kind = 'activation' AND run_id IN (").append(runs)
-        .append(")\n    GROUP BY run_id, layer_index, epoch, iteration, partition_id) w\n")
-        .append("  GROUP BY run_id, layer_index, epoch, iteration)");
-    for (String kind : java.util.List.of("gradient", "parameter", "update")) {
-      sql.append(",\n").append(kind).append(" AS (\n")
-          .append("  SELECT run_id, layer_index, epoch, iteration, count(*) AS workers, avg(sqrt(sq)) AS l2,")
-          .append(" sum(nf) AS nf, max(CASE WHEN cs = co THEN 0 ELSE 1 END) AS dirty FROM (\n")
-          .append("    SELECT run_id, layer_index, epoch, iteration, partition_id, sum(l2_norm * l2_norm) AS sq, ")
-          .append(nonFinite).append(" AS nf, sum(").append(code).append(") AS cs, bit_or(").append(code)
-          .append(") AS co\n    FROM ").append(source).append(" WHERE kind = '").append(kind)
-          .append("' AND run_id IN (").append(runs)
-          .append(")\n    GROUP BY run_id, layer_index, epoch, iteration, partition_id) w\n")
-          .append("  GROUP BY run_id, layer_index, epoch, iteration)");
+    String nf = nonFinite ? "sum(nan_count + pos_inf_count + neg_inf_count)" : "CAST(0 AS BIGINT)";
+    // Worker level: the group columns; iteration level: its key from a worker row; decoded (run, layer, epoch, iteration)
+    String workerKey;
+    String workerGroup;
+    String iterationKey;
+    String iterationGroup;
+    String decoded;
+    String join;
+    if (keys != null) {
+      workerKey = keys.workerKey(windows) + " AS wk";
+      workerGroup = "wk";
+      iterationKey = dialect.div("wk", keys.workers()) + " AS ik";
+      iterationGroup = "ik";
+      decoded = keys.decode(dialect, "ik") + ", ";
+      join = "p.ik = u.ik";
+    } else {
+      workerKey = "run_id, layer_index, epoch, iteration, partition_id";
+      workerGroup = workerKey;
+      iterationKey = "run_id, layer_index, epoch, iteration";
+      iterationGroup = iterationKey;
+      decoded = "run_id AS run, layer_index, epoch, iteration, ";
+      join = "p.run_id = u.run_id AND p.layer_index = u.layer_index AND p.epoch = u.epoch AND p.iteration = u.iteration";
     }
-    String n = "CAST(NULL AS DOUBLE)";
+    String filter = " AND run_id IN (" + runs + ")";
+    StringBuilder sql = new StringBuilder("WITH act_w AS (\n")
+        .append("  SELECT ").append(workerKey).append(", max(zero_fraction) AS z, max(near_zero_fraction) AS nz,")
+        .append(" max(saturated_fraction) AS s, count(*) AS n, ").append(nf).append(" AS nf\n  FROM ").append(source)
+        .append(" WHERE kind = 'activation'").append(filter).append(" GROUP BY ").append(workerGroup).append("),\n")
+        .append("act AS (\n  SELECT ").append(decoded).append("workers, z, nz, s, nf, dirty FROM (SELECT ")
+        .append(iterationKey).append(", count(*) AS workers, avg(z) AS z, avg(nz) AS nz, avg(s) AS s,")
+        .append(" coalesce(sum(nf), 0) AS nf, max(CASE WHEN n > 1 THEN 1 ELSE 0 END) AS dirty FROM act_w GROUP BY ")
+        .append(iterationGroup).append(") a)");
+    for (String kind : java.util.List.of("gradient", "parameter", "update")) {
+      sql.append(",\n").append(kind).append("_w AS (\n")
+          .append("  SELECT ").append(workerKey).append(", sum(l2_norm * l2_norm) AS sq, count(*) AS n, bit_or(")
+          .append(code).append(") AS co, ").append(nf).append(" AS nf\n  FROM ").append(source)
+          .append(" WHERE kind = '").append(kind).append("'").append(filter).append(" GROUP BY ").append(workerGroup)
+          .append("),\n").append(kind).append("_i AS (\n  SELECT ").append(iterationKey)
+          .append(", count(*) AS workers, avg(sqrt(sq)) AS l2, coalesce(sum(nf), 0) AS nf,")
+          .append(" max(CASE WHEN n = bit_count(co) THEN 0 ELSE 1 END) AS dirty FROM ").append(kind).append("_w GROUP BY ")
+          .append(iterationGroup).append(")");
+    }
+    String pu = keys != null ? "coalesce(p.ik, u.ik) AS ik" : "coalesce(p.run_id, u.run_id) AS run_id, "
+        + "coalesce(p.layer_index, u.layer_index) AS layer_index, coalesce(p.epoch, u.epoch) AS epoch, "
+        + "coalesce(p.iteration, u.iteration) AS iteration";
+    sql.append(",\ngrad AS (\n  SELECT ").append(decoded).append("workers, l2, nf, dirty FROM gradient_i g)")
+        .append(",\npu AS (\n  SELECT ").append(decoded).append("workers, p, u, nf, dirty FROM (SELECT ").append(pu)
+        .append(", greatest(coalesce(p.workers, 0), coalesce(u.workers, 0)) AS workers, p.l2 AS p, u.l2 AS u,")
+        .append(" coalesce(p.nf, 0) + coalesce(u.nf, 0) AS nf,")
+        .append(" greatest(coalesce(p.dirty, 0), coalesce(u.dirty, 0)) AS dirty")
+        .append(" FROM parameter_i p FULL OUTER JOIN update_i u ON ").append(join).append(") j)");
+    String bin = binExpression(dialect, windows, keys != null);
+    String none = "CAST(NULL AS DOUBLE)";
     String zero = "CAST(0 AS BIGINT)";
-    sql.append(",\nparts AS (\n")
-        .append("  SELECT run_id, layer_index, epoch, iteration, workers, z, nz, s, ").append(n).append(" AS g, ")
-        .append(n).append(" AS p, ").append(n).append(" AS u, CAST(nf AS BIGINT) AS anf, ").append(zero)
-        .append(" AS gnf, ").append(zero).append(" AS pnf, CASE WHEN n > 1 THEN 1 ELSE 0 END AS dirty FROM act\n")
-        .append("  UNION ALL SELECT run_id, layer_index, epoch, iteration, workers, ").append(n).append(", ")
-        .append(n).append(", ").append(n).append(", l2, ").append(n).append(", ").append(n).append(", ")
-        .append(zero).append(", CAST(nf AS BIGINT), ").append(zero).append(", dirty FROM gradient\n")
-        .append("  UNION ALL SELECT run_id, layer_index, epoch, iteration, workers, ").append(n).append(", ")
-        .append(n).append(", ").append(n).append(", ").append(n).append(", l2, ").append(n).append(", ")
-        .append(zero).append(", ").append(zero).append(", CAST(nf AS BIGINT), dirty FROM parameter\n")
-        .append("  UNION ALL SELECT run_id, layer_index, epoch, iteration, workers, ").append(n).append(", ")
-        .append(n).append(", ").append(n).append(", ").append(n).append(", ").append(n).append(", l2, ")
-        .append(zero).append(", ").append(zero).append(", CAST(nf AS BIGINT), dirty FROM update)\n")
-        .append(",\nit AS (\n")
-        .append("  SELECT run_id, layer_index, epoch, iteration, max(workers) AS workers, max(z) AS z, max(nz) AS nz,")
-        .append(" max(s) AS s, max(g) AS g, max(p) AS p, max(u) AS u,\n")
-        .append("    CASE WHEN max(u) > 0 AND max(p) > 0 THEN log10(max(u) / max(p)) END AS r,\n")
-        .append("    sum(anf) AS anf, sum(gnf) AS gnf, sum(pnf) AS pnf, max(dirty) AS dirty\n")
-        .append("  FROM parts GROUP BY run_id, layer_index, epoch, iteration)\n")
-        .append("SELECT run_id, layer_index, min(epoch), min(iteration), max(iteration), CAST(max(workers) AS INT),\n")
-        .append("  sum(z), count(z), sum(nz), count(nz), sum(s), count(s), sum(g), count(g), sum(p), count(p),")
-        .append(" sum(u), count(u), sum(r), count(r),\n")
-        .append("  CAST(sum(anf) AS BIGINT), CAST(sum(gnf) AS BIGINT), CAST(sum(pnf) AS BIGINT),\n")
-        .append("  min(CASE WHEN anf + gnf + pnf > 0 THEN iteration END), CAST(max(dirty) AS INT)\n")
-        .append("FROM it GROUP BY run_id, layer_index, ").append(binExpression(windows));
-    return sql.toString();
+    String firstNonFinite = "min(CASE WHEN nf > 0 THEN iteration END)";
+    java.util.List<String> act = new java.util.ArrayList<>(java.util.List.of("sum(z)", "count(z)", "sum(nz)", "count(nz)",
+        "sum(s)", "count(s)"));
+    java.util.List<String> grad = new java.util.ArrayList<>(java.util.List.of(none, zero, none, zero, none, zero,
+        "sum(l2)", "count(l2)"));
+    java.util.List<String> params = new java.util.ArrayList<>(java.util.List.of(none, zero, none, zero, none, zero, none,
+        zero, "sum(p)", "count(p)", "sum(u)", "count(u)", "sum(CASE WHEN u > 0 AND p > 0 THEN log10(u / p) END)",
+        "count(CASE WHEN u > 0 AND p > 0 THEN 1 END)", zero, zero, "sum(nf)", firstNonFinite));
+    for (int i = 0; i < 4; i++) {
+      act.addAll(java.util.List.of(none, zero));
+    }
+    act.addAll(java.util.List.of("sum(nf)", zero, zero, firstNonFinite));
+    for (int i = 0; i < 3; i++) {
+      grad.addAll(java.util.List.of(none, zero));
+    }
+    grad.addAll(java.util.List.of(zero, "sum(nf)", zero, firstNonFinite));
+    sql.append(",\nbins AS (\n").append(binBranch(act, true, bin, "act")).append("\n  UNION ALL\n")
+        .append(binBranch(grad, false, bin, "grad")).append("\n  UNION ALL\n")
+        .append(binBranch(params, false, bin, "pu")).append(")\n");
+    StringBuilder cols = new StringBuilder();
+    for (int i = 0; i < 7; i++) {
+      cols.append("sum(c").append(2 * i).append("), CAST(sum(c").append(2 * i + 1).append(") AS BIGINT), ");
+    }
+    String runId = keys != null ? keys.runIdOf("run") : "run";
+    return sql.append("SELECT ").append(runId).append(", layer_index, min(e), min(i0), max(i1), CAST(max(w) AS INT), ")
+        .append(cols).append("CAST(sum(anf) AS BIGINT), CAST(sum(gnf) AS BIGINT), CAST(sum(pnf) AS BIGINT), min(fnf),")
+        .append(" CAST(max(dirty) AS INT)\nFROM bins GROUP BY run, layer_index, bin").toString();
+  }
+
+  /** Column names of the bins' UNION (taken from its first branch). */
+  private static final java.util.List<String> BIN_COLUMNS = binColumns();
+
+  private static java.util.List<String> binColumns() {
+    java.util.List<String> names = new java.util.ArrayList<>();
+    for (int i = 0; i < 14; i++) {
+      names.add("c" + i);
+    }
+    names.addAll(java.util.List.of("anf", "gnf", "pnf", "fnf"));
+    return names;
+  }
+
+  private static String binBranch(java.util.List<String> values, boolean named, String bin, String from) {
+    StringBuilder sb = new StringBuilder("  SELECT run, layer_index, ").append(bin)
+        .append(" AS bin, min(epoch) AS e, min(iteration) AS i0, max(iteration) AS i1, max(workers) AS w");
+    for (int i = 0; i < values.size(); i++) {
+      sb.append(", ").append(values.get(i)).append(named ? " AS " + BIN_COLUMNS.get(i) : "");
+    }
+    return sb.append(", max(dirty) AS dirty FROM ").append(from).append(" GROUP BY run, layer_index, ").append(bin)
+        .toString();
   }
 
   /** Bins per window of iterations: series and charts get at most windows x this many points per layer. */
   public static final int BINS_PER_WINDOW = 40;
 
-  /** Iteration range per run (columns run_id, first, last), to cut windows before aggregating. */
+  /**
+   * Per run: run_id, first and last iteration (to cut windows before aggregating), then the ranges of epoch,
+   * layer_index and partition_id and the number of NULLs among those four columns (to pack group keys, see
+   * {@link KeySpace}).
+   */
   public static String iterationRanges(Collection<String> runIds) {
-    return "SELECT run_id, min(iteration), max(iteration) FROM snapshots_all WHERE run_id IN (" + inList(runIds)
-        + ") GROUP BY run_id";
+    return "SELECT run_id, min(iteration), max(iteration), min(epoch), max(epoch), min(layer_index), max(layer_index),"
+        + " min(partition_id), max(partition_id),"
+        + " 4 * count(*) - count(iteration) - count(epoch) - count(layer_index) - count(partition_id)"
+        + " FROM snapshots_all WHERE run_id IN (" + inList(runIds) + ") GROUP BY run_id";
   }
 
-  /** The bin of an iteration: window * BINS_PER_WINDOW + position of its sub-bin inside the window. */
-  static String binExpression(Collection<Windows> windows) {
-    StringBuilder sb = new StringBuilder("CASE run_id");
+  /**
+   * The bin of an iteration: window * BINS_PER_WINDOW + position of its sub-bin inside the window, over the
+   * columns {@code run} (the run's index in {@code windows} when {@code byIndex}, else its id) and {@code iteration}.
+   */
+  static String binExpression(Dialect dialect, Collection<Windows> windows, boolean byIndex) {
+    StringBuilder sb = new StringBuilder("CASE run");
+    int index = 0;
     for (Windows w : windows) {
       long sub = Math.max(1, (w.width() + BINS_PER_WINDOW - 1) / BINS_PER_WINDOW);
       String offset = "(iteration - " + w.firstIteration() + ")";
-      String window = "CAST(floor(" + offset + " / " + w.width() + ".0) AS BIGINT)";
-      sb.append(" WHEN ").append(literal(w.runId())).append(" THEN ").append(window).append(" * ")
-          .append(BINS_PER_WINDOW).append(" + CAST(floor((").append(offset).append(" - ").append(window)
-          .append(" * ").append(w.width()).append(") / ").append(sub).append(".0) AS BIGINT)");
+      String window = dialect.div(offset, w.width());
+      sb.append(" WHEN ").append(byIndex ? Integer.toString(index) : literal(w.runId())).append(" THEN ").append(window)
+          .append(" * ").append(BINS_PER_WINDOW).append(" + ")
+          .append(dialect.div("(" + offset + " - " + window + " * " + w.width() + ")", sub));
+      index++;
     }
     return sb.append(" END").toString();
   }
 
-  /** Bits are summed per group; 40 bits keep any realistic group's sum far from overflowing a BIGINT. */
+  /**
+   * Bits of the duplicate check: parameter name i (and NULL, after the names) sets bit i mod this. Groups
+   * are summed nowhere, so any bit below 62 would do; 40 keeps the literals short.
+   */
   public static final int MAX_CODES = 40;
 
   static String codeExpression(java.util.List<String> names) {
-    if (names.size() > MAX_CODES) {
-      return "CAST(1 AS BIGINT)"; // sum = count > 1 = bit_or: every multi-row group counts as dirty
-    }
-    if (names.isEmpty()) {
-      return "CAST(0 AS BIGINT)";
-    }
-    StringBuilder sb = new StringBuilder("CASE parameter_name");
+    StringBuilder sb = new StringBuilder("CASE");
     for (int i = 0; i < names.size(); i++) {
-      sb.append(" WHEN ").append(literal(names.get(i))).append(" THEN CAST(").append(1L << i).append(" AS BIGINT)");
+      sb.append(" WHEN parameter_name = ").append(literal(names.get(i))).append(" THEN CAST(")
+          .append(1L << (i % MAX_CODES)).append(" AS BIGINT)");
     }
-    return sb.append(" ELSE CAST(0 AS BIGINT) END").toString();
+    // NULL (and a name not listed, which the names query cannot miss) gets the next bit
+    return sb.append(" ELSE CAST(").append(1L << (names.size() % MAX_CODES)).append(" AS BIGINT) END").toString();
   }
 
-  /** Per run and layer: name, type and activation function (columns: run_id, layer_index, name, type, activation). */
-  public static String layers(Collection<String> runIds) {
+  /**
+   * Per run and layer: name, type and activation function (columns: run_id, layer_index, name, type, activation).
+   *
+   * @param activationsOnly read only the activation snapshots (every layer has them, and they are a seventh of
+   *     the rows on the benchmark's log); the caller asks again over every kind for layers found without
+   */
+  public static String layers(Collection<String> runIds, boolean activationsOnly) {
     return "SELECT run_id, layer_index, min(layer_name), min(layer_type), max(activation_function) FROM snapshots_all"
-        + " WHERE run_id IN (" + inList(runIds) + ") GROUP BY run_id, layer_index";
+        + " WHERE " + (activationsOnly ? "kind = 'activation' AND " : "") + "run_id IN (" + inList(runIds)
+        + ") GROUP BY run_id, layer_index";
   }
 
   /** The longest firing-rate list (for engines that cannot read it from Parquet footers). */

@@ -40,10 +40,26 @@ public abstract class SqlReportEngine implements ReportEngine {
     Map<String, long[]> out = new LinkedHashMap<>();
     if (!runIds.isEmpty()) {
       for (Object[] r : rows(ReportSql.iterationRanges(runIds))) {
-        out.put((String) r[0], new long[] {longValue(r[1]), longValue(r[2])});
+        long[] all = new long[9];
+        for (int i = 0; i < 9; i++) {
+          all[i] = longValue(r[i + 1]);
+        }
+        keyRanges.put((String) r[0], all);
+        out.put((String) r[0], new long[] {all[0], all[1]});
       }
     }
     return out;
+  }
+
+  /** Per run, the ranges of the last {@link #iterationRanges} call, for {@link KeySpace}. */
+  private final Map<String, long[]> keyRanges = new java.util.HashMap<>();
+
+  /**
+   * Whether NaN/Inf counts may be non-zero in the runs' snapshots; false lets the report skip reading them.
+   * The default cannot tell.
+   */
+  protected boolean mayHoldNonFinite(Collection<String> runIds) {
+    return true;
   }
 
   @Override
@@ -55,30 +71,40 @@ public abstract class SqlReportEngine implements ReportEngine {
     List<String> runIds = windows.stream().map(Windows::runId).toList();
     checkedRuns.clear();
     checkedRuns.addAll(runIds);
+    if (!keyRanges.keySet().containsAll(runIds)) {
+      iterationRanges(runIds);
+    }
     List<String> codes = rows(ReportSql.parameterNames(runIds)).stream().map(r -> (String) r[0]).toList();
+    boolean nonFinite = mayHoldNonFinite(runIds);
     Map<String, Object[]> layers = new java.util.HashMap<>();
-    for (Object[] r : rows(ReportSql.layers(runIds))) {
+    for (Object[] r : rows(ReportSql.layers(runIds, true))) {
       layers.put(r[0] + "\u0000" + integer(r[1]), r);
     }
-    Map<String, List<LayerIterationRow>> byRun = new LinkedHashMap<>();
-    runIds.forEach(r -> byRun.put(r, new ArrayList<>()));
-    for (Object[] r : rows(ReportSql.layerIterations(windows, "snapshots_all", codes))) {
-      LayerIterationRow row = layerIteration(r, layers);
-      byRun.get(row.runId()).add(row);
+    List<Object[]> result = new ArrayList<>(rows(ReportSql.layerIterations(dialect, windows, "snapshots_all", codes,
+        KeySpace.of(runIds, keyRanges), nonFinite)));
+    for (Object[] r : result) {
       if (integer(r[24]) != 0) {
-        runsWithDuplicates.add(row.runId());
+        runsWithDuplicates.add((String) r[0]);
       }
     }
     if (!runsWithDuplicates.isEmpty()) {
-      runsWithDuplicates.forEach(run -> byRun.get(run).clear());
+      result.removeIf(r -> runsWithDuplicates.contains((String) r[0]));
       List<Windows> dirty = windows.stream().filter(w -> runsWithDuplicates.contains(w.runId())).toList();
-      for (Object[] r : rows(ReportSql.layerIterations(dirty, "snapshots", codes))) {
-        LayerIterationRow row = layerIteration(r, layers);
-        byRun.get(row.runId()).add(row);
+      result.addAll(rows(ReportSql.layerIterations(dialect, dirty, "snapshots", codes,
+          KeySpace.of(dirty.stream().map(Windows::runId).toList(), keyRanges), nonFinite)));
+    }
+    // A layer without activation snapshots is named from its other snapshots (one more, rarely needed, query).
+    List<String> unnamed = result.stream().filter(r -> !layers.containsKey(r[0] + "\u0000" + integer(r[1])))
+        .map(r -> (String) r[0]).distinct().toList();
+    if (!unnamed.isEmpty()) {
+      for (Object[] r : rows(ReportSql.layers(unnamed, false))) {
+        layers.putIfAbsent(r[0] + "\u0000" + integer(r[1]), r);
       }
     }
     List<LayerIterationRow> out = new ArrayList<>();
-    byRun.values().forEach(out::addAll);
+    for (Object[] r : result) {
+      out.add(layerIteration(r, layers));
+    }
     out.sort(ORDER);
     return out;
   }
