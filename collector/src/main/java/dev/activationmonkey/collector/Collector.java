@@ -526,6 +526,7 @@ public final class Collector implements AutoCloseable {
   /** Rotation by size, idle time, age and the memory bound (writer). */
   private void maintain(long now) throws IOException {
     Map<TopicPartition, Long> flushTargets = flushAt;
+    Map<TopicPartition, String> due = new LinkedHashMap<>();
     long total = 0;
     for (PartitionBatch batch : new ArrayList<>(batches.values())) {
       if (batch.isEmpty()) {
@@ -539,10 +540,14 @@ public final class Collector implements AutoCloseable {
           : now - batch.startedNanos() >= config.flushMaxAge().toNanos() ? "age"
           : null;
       if (why != null) {
-        commitBatch(batch.partition(), why);
+        due.put(batch.partition(), why);
       } else {
         total += size;
       }
+    }
+    closeFiles(due.keySet());
+    for (Map.Entry<TopicPartition, String> commit : due.entrySet()) {
+      commitBatch(commit.getKey(), commit.getValue());
     }
     while (total > config.bufferMemoryBytes()) {
       PartitionBatch largest = batches.values().stream()
@@ -625,6 +630,57 @@ public final class Collector implements AutoCloseable {
     commits.incrementAndGet();
     batches.put(tp, new PartitionBatch(tp, batch.lastOffset() + 1));
     offsetsToCommit.put(tp, new OffsetAndMetadata(batch.lastOffset() + 1));
+  }
+
+  /**
+   * Closes the open files of the batches about to be committed, spread over this thread and the decode
+   * threads (idle between polls): closing is the last row group's encoding and compression, the footer
+   * and an fsync, and several batches often come due at once (caught up, idle). commitBatch then finds
+   * them closed.
+   */
+  private void closeFiles(Collection<TopicPartition> partitions) throws IOException {
+    List<OpenFile> files = new ArrayList<>();
+    for (TopicPartition tp : partitions) {
+      PartitionBatch batch = batches.get(tp);
+      if (batch != null) {
+        files.addAll(batch.files());
+      }
+    }
+    if (decodePool == null || files.size() < 2) {
+      return; // commitBatch closes them
+    }
+    List<java.util.concurrent.Future<?>> closing = new ArrayList<>();
+    for (int i = 1; i < files.size(); i++) {
+      OpenFile file = files.get(i);
+      closing.add(decodePool.submit(() -> {
+        file.close();
+        return null;
+      }));
+    }
+    IOException failed = null;
+    try {
+      files.get(0).close();
+    } catch (IOException e) {
+      failed = e;
+    }
+    for (java.util.concurrent.Future<?> f : closing) {
+      try {
+        f.get();
+      } catch (ExecutionException e) {
+        IOException io = e.getCause() instanceof IOException x ? x : new IOException(e.getCause());
+        if (failed == null) {
+          failed = io;
+        } else {
+          failed.addSuppressed(io);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new java.io.InterruptedIOException("interrupted while closing files");
+      }
+    }
+    if (failed != null) {
+      throw failed;
+    }
   }
 
   private Path finalPath(Target target, DataFileName name) {
