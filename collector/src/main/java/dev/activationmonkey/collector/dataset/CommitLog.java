@@ -231,8 +231,13 @@ public final class CommitLog {
       } else if (committedFirst >= 0) {
         long first = firstOffsetOf(name);
         if (first >= 0 && first <= committedFirst) {
-          storage.delete(entry, true);
-          log.debug("deleted dead leftover {}", entry);
+          try {
+            storage.delete(entry, true);
+            log.debug("deleted dead leftover {}", entry);
+          } catch (IOException e) {
+            // Best effort: our commit is done; a later commit or recovery tries again.
+            log.debug("could not delete dead leftover {} yet: {}", entry, e.toString());
+          }
         }
       }
     }

@@ -227,11 +227,33 @@ public final class Storage {
       return;
     }
     if (recursive && Files.isDirectory(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-      try (var walk = Files.walk(target)) {
-        for (java.nio.file.Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-          Files.deleteIfExists(p);
+      // Entries may vanish while we walk (another collector finishing the same moves, or deleting the
+      // same dead leftover): that is not an error.
+      Files.walkFileTree(target, new java.nio.file.SimpleFileVisitor<>() {
+        @Override
+        public java.nio.file.FileVisitResult visitFile(java.nio.file.Path file, java.nio.file.attribute.BasicFileAttributes attrs)
+            throws IOException {
+          Files.deleteIfExists(file);
+          return java.nio.file.FileVisitResult.CONTINUE;
         }
-      }
+
+        @Override
+        public java.nio.file.FileVisitResult visitFileFailed(java.nio.file.Path file, IOException e) throws IOException {
+          if (e instanceof java.nio.file.NoSuchFileException) {
+            return java.nio.file.FileVisitResult.CONTINUE;
+          }
+          throw e;
+        }
+
+        @Override
+        public java.nio.file.FileVisitResult postVisitDirectory(java.nio.file.Path dir, IOException e) throws IOException {
+          if (e != null && !(e instanceof java.nio.file.NoSuchFileException)) {
+            throw e;
+          }
+          Files.deleteIfExists(dir);
+          return java.nio.file.FileVisitResult.CONTINUE;
+        }
+      });
     } else {
       Files.deleteIfExists(target);
     }
