@@ -57,6 +57,7 @@ public final class LocalKafka implements KafkaBroker, AutoCloseable {
   private final Path libDir;
   private final int requestedPort;
   private final String heap;
+  private final int niceness;
   private final Duration startTimeout;
   private final Map<String, String> overrides;
 
@@ -65,6 +66,7 @@ public final class LocalKafka implements KafkaBroker, AutoCloseable {
     this.libDir = builder.libDir != null ? builder.libDir : defaultLibDir();
     this.requestedPort = builder.port;
     this.heap = builder.heap;
+    this.niceness = builder.niceness;
     this.startTimeout = builder.startTimeout;
     this.overrides = Map.copyOf(builder.overrides);
   }
@@ -234,6 +236,10 @@ public final class LocalKafka implements KafkaBroker, AutoCloseable {
               + " at a directory holding kafka_2.13 and its dependencies.");
     }
     List<String> command = new ArrayList<>();
+    if (niceness > 0 && Files.isExecutable(Path.of("/usr/bin/nice"))) {
+      // nice execs java in place: the pid and the command line that stop() looks for stay the broker's own.
+      command.addAll(List.of("/usr/bin/nice", "-n", String.valueOf(niceness)));
+    }
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-Xms128m");
     command.add("-Xmx" + heap);
@@ -396,6 +402,7 @@ public final class LocalKafka implements KafkaBroker, AutoCloseable {
     private Path libDir;
     private int port;
     private String heap = "512m";
+    private int niceness;
     private Duration startTimeout = Duration.ofSeconds(90);
     private final java.util.HashMap<String, String> overrides = new java.util.HashMap<>();
 
@@ -428,6 +435,19 @@ public final class LocalKafka implements KafkaBroker, AutoCloseable {
         throw new InvalidInputException("Kafka heap must look like 512m or 1g, got '" + heap + "'");
       }
       this.heap = heap;
+      return this;
+    }
+
+    /**
+     * Runs the broker at this scheduling niceness (1-19; 0, the default, leaves it alone) where {@code /usr/bin/nice}
+     * exists. A benchmark that shares the machine with its broker uses it so that the broker takes only CPU that
+     * training leaves idle, as a broker on its own hosts would.
+     */
+    public Builder niceness(int niceness) {
+      if (niceness < 0 || niceness > 19) {
+        throw new InvalidInputException("broker niceness must be 0-19, got " + niceness);
+      }
+      this.niceness = niceness;
       return this;
     }
 

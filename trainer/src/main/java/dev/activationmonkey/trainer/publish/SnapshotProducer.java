@@ -88,6 +88,8 @@ public final class SnapshotProducer implements AutoCloseable {
   }
 
   /** The producer configuration: safe defaults first, then the user's properties unchanged. */
+  static final int LINGER_MS = 5;
+
   static Properties producerConfig(KafkaSettings s) {
     Properties p = new Properties();
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, s.bootstrapServers());
@@ -97,12 +99,13 @@ public final class SnapshotProducer implements AutoCloseable {
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     // Snapshots are float-heavy and repetitive; lz4 compresses them well at the lowest CPU cost.
     p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-    p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+    p.put(ProducerConfig.LINGER_MS_CONFIG, String.valueOf(LINGER_MS));
     p.put(ProducerConfig.BATCH_SIZE_CONFIG, String.valueOf(256 * 1024));
     p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, String.valueOf(s.maxBlockMillis()));
     p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, String.valueOf(s.deliveryTimeoutMillis()));
     // Kafka requires delivery.timeout.ms >= linger.ms + request.timeout.ms.
-    p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, String.valueOf(Math.min(30_000, s.deliveryTimeoutMillis() - 5)));
+    p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG,
+        String.valueOf(Math.min(30_000, s.deliveryTimeoutMillis() - LINGER_MS)));
     p.put(ProducerConfig.CLIENT_ID_CONFIG, "activation-monkey-" + ProcessHandle.current().pid());
     p.putAll(s.properties());
     return p;
@@ -197,6 +200,10 @@ public final class SnapshotProducer implements AutoCloseable {
   /** Waits until every record accepted before the call is given to Kafka, spilled or dropped. */
   private void awaitQueued() {
     long target = accepted.get();
+    Thread woken = publisher;
+    if (woken != null && handled.get() < target) {
+      LockSupport.unpark(woken); // it may be parked in its idle backoff (up to 50 ms): a flush should not wait for that
+    }
     while (handled.get() < target) {
       Thread t = publisher;
       if (t == null || !t.isAlive()) {

@@ -65,7 +65,8 @@ class ArrayStatisticsTest {
       long[] histogram = new long[bins];
       for (float value : values) {
         if (Float.isFinite(value)) {
-          int bin = max == min ? 0 : (int) Math.floor((value - min) / (max - min) * bins);
+          // The documented rule: bin = floor((x - min) * (bins / (max - min))), the last bin closed.
+          int bin = max == min ? 0 : (int) Math.floor((value - min) * (bins / (max - min)));
           histogram[Math.min(bin, bins - 1)]++;
         }
       }
