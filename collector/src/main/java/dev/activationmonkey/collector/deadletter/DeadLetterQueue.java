@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.activationmonkey.collector.ingest.Rejection;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
@@ -40,7 +41,7 @@ public final class DeadLetterQueue implements AutoCloseable {
     this.topicFor = requireNonNull(topicFor, "topicFor is null");
   }
 
-  public void send(ConsumerRecord<byte[], byte[]> record, Rejection rejection) {
+  public void send(ConsumerRecord<byte[], ByteBuffer> record, Rejection rejection) {
     RecordHeaders headers = new RecordHeaders();
     for (Header header : record.headers()) {
       headers.add(header);
@@ -57,7 +58,7 @@ public final class DeadLetterQueue implements AutoCloseable {
     headers.add(OFFSET, utf8(String.valueOf(record.offset())));
     headers.add(TIMESTAMP, utf8(String.valueOf(record.timestamp())));
     producer.send(
-        new ProducerRecord<>(topicFor.apply(record.topic()), null, null, record.key(), record.value(), headers),
+        new ProducerRecord<>(topicFor.apply(record.topic()), null, null, record.key(), bytes(record.value()), headers),
         (metadata, exception) -> {
           if (exception != null) {
             failure.compareAndSet(null, exception);
@@ -88,6 +89,16 @@ public final class DeadLetterQueue implements AutoCloseable {
       }
     }
     return result;
+  }
+
+  /** A copy of the value's bytes, leaving the buffer (shared with the decoder) untouched. */
+  private static byte[] bytes(ByteBuffer value) {
+    if (value == null) {
+      return null;
+    }
+    byte[] copy = new byte[value.remaining()];
+    value.duplicate().get(copy);
+    return copy;
   }
 
   private static byte[] utf8(String s) {

@@ -41,21 +41,46 @@ final class LayerSnapshotReader {
     }
   }
 
-  private final byte[] buf;
+  private byte[] buf;
   private int pos;
+  /** Where the record ends: the value may be a slice of a larger buffer (a fetched batch), so reads are checked against this, not the array. */
+  private int end;
+  private int length;
+  private final Strings strings = new Strings();
 
-  private LayerSnapshotReader(byte[] buf) {
-    this.buf = buf;
-    this.pos = HEADER_LENGTH;
-  }
+  /** A reader to reuse for many records; not thread-safe (one per decoding thread). */
+  LayerSnapshotReader() {}
 
   /** Decodes a single-object encoded record whose header carries {@link #FINGERPRINT}. */
   static LayerSnapshot read(byte[] bytes) {
+    return new LayerSnapshotReader().read(bytes, 0, bytes.length);
+  }
+
+  /**
+   * Decodes the single-object encoded record in {@code bytes[offset, offset + length)}, whose header
+   * carries {@link #FINGERPRINT}, in place (no copy of the value first).
+   */
+  LayerSnapshot read(byte[] bytes, int offset, int length) {
+    this.buf = bytes;
+    this.pos = offset + HEADER_LENGTH;
+    this.end = offset + length;
+    this.length = length;
     try {
-      return new LayerSnapshotReader(bytes).snapshot();
+      LayerSnapshot s = snapshot();
+      // A read past the end only happens on a truncated record, and positions only grow: one check here finds it.
+      if (pos > end) {
+        throw truncated();
+      }
+      return s;
     } catch (ArrayIndexOutOfBoundsException e) {
-      throw new MalformedException("truncated: the body ends before the record does (" + bytes.length + " bytes)");
+      throw truncated();
+    } finally {
+      this.buf = null; // do not keep a fetched batch reachable through the reader
     }
+  }
+
+  private MalformedException truncated() {
+    return new MalformedException("truncated: the body ends before the record does (" + length + " bytes)");
   }
 
   private LayerSnapshot snapshot() {
@@ -126,6 +151,11 @@ final class LayerSnapshotReader {
   }
 
   private long readLong() {
+    byte first = buf[pos];
+    if (first >= 0) { // one byte: most ints of a snapshot (indexes, lengths, union branches, small counts)
+      pos++;
+      return (first >>> 1) ^ -(first & 1);
+    }
     long raw = 0;
     int shift = 0;
     while (true) {
@@ -165,15 +195,15 @@ final class LayerSnapshotReader {
 
   private String string() {
     int length = length(readLong(), 1);
-    String s = new String(buf, pos, length, StandardCharsets.UTF_8);
+    String s = strings.get(buf, pos, length);
     pos += length;
     return s;
   }
 
   /** A byte or element count, checked against the bytes left so that garbage cannot allocate gigabytes. */
   private int length(long n, int minBytesEach) {
-    if (n < 0 || n * minBytesEach > buf.length - pos) {
-      throw new MalformedException("length " + n + " at byte " + pos + " exceeds the " + (buf.length - pos) + " bytes left");
+    if (n < 0 || n * minBytesEach > end - pos) {
+      throw new MalformedException("length " + n + " at byte " + pos + " exceeds the " + (end - pos) + " bytes left");
     }
     return (int) n;
   }
@@ -234,5 +264,37 @@ final class LayerSnapshotReader {
       }
     }
     return out;
+  }
+
+  /**
+   * The strings of a topic repeat (run ids, hosts, executors, threads, layer names): a direct-mapped
+   * cache from UTF-8 bytes to the {@code String} decoded before returns the same instance instead of a
+   * new string and byte array per field per record, and the Parquet writer's per-column cache of the
+   * previous value then matches by identity.
+   */
+  static final class Strings {
+    private static final int SLOTS = 512;
+    private static final int MAX_CACHED_BYTES = 128;
+    private final byte[][] keys = new byte[SLOTS][];
+    private final String[] values = new String[SLOTS];
+
+    String get(byte[] buf, int offset, int length) {
+      if (length > MAX_CACHED_BYTES) {
+        return new String(buf, offset, length, StandardCharsets.UTF_8);
+      }
+      int h = length;
+      for (int i = offset, e = offset + length; i < e; i++) {
+        h = 31 * h + buf[i];
+      }
+      int slot = (h ^ (h >>> 9)) & (SLOTS - 1);
+      byte[] key = keys[slot];
+      if (key != null && Arrays.equals(key, 0, key.length, buf, offset, offset + length)) {
+        return values[slot];
+      }
+      String s = new String(buf, offset, length, StandardCharsets.UTF_8);
+      keys[slot] = Arrays.copyOfRange(buf, offset, offset + length);
+      values[slot] = s;
+      return s;
+    }
   }
 }

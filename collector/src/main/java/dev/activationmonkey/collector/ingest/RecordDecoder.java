@@ -32,7 +32,15 @@ public final class RecordDecoder {
   /** Run ids become {@code run_id=<id>} directory names: keep them to characters every file system and engine accepts. */
   static final Pattern RUN_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:@+-]{0,199}");
 
+  private static final int HEADER_LENGTH = 10;
+  /** The single-object encoding's marker, C3 01. */
+  private static final byte MAGIC_0 = (byte) 0xC3;
+  private static final byte MAGIC_1 = 0x01;
+
   private final Map<Long, Integer> versionByFingerprint = new HashMap<>();
+  private final int currentSnapshotVersion;
+  /** A reader (and its string cache) per decoding thread. */
+  private final ThreadLocal<LayerSnapshotReader> readers = ThreadLocal.withInitial(LayerSnapshotReader::new);
   /**
    * Run ids already checked: a topic carries a handful of runs, and matching the pattern per record
    * showed in the profile. Shared by the decode threads; bounded by clearing it when full.
@@ -51,22 +59,44 @@ public final class RecordDecoder {
       }
       versionByFingerprint.put(SnapshotCodec.fingerprintOf(type.schema()), version);
     }
+    currentSnapshotVersion = versionByFingerprint.get(LayerSnapshotReader.FINGERPRINT);
   }
 
   /** A decoded row, or the reason there is none. Exactly one of the two is set. */
   public record Result(Row row, Rejection rejection) {}
 
   public Result decode(byte[] value, String topic, int partition, long offset) {
+    return decode(value == null ? null : ByteBuffer.wrap(value), topic, partition, offset);
+  }
+
+  /**
+   * Decodes the value's remaining bytes (not changing its position). Current-version snapshots (nearly
+   * every record) are read in place from a heap buffer, such as Kafka's fetched batch; the rest go
+   * through a copy and Avro.
+   */
+  public Result decode(ByteBuffer value, String topic, int partition, long offset) {
     SpecificRecordBase record;
     RecordType type;
     long fingerprint;
+    int length = value == null ? 0 : value.remaining();
     try {
-      type = SnapshotCodec.INSTANCE.typeOf(value);
-      fingerprint = ByteBuffer.wrap(value, 2, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
-      // Current-version snapshots (nearly every record) through the primitive-array reader; the rest through Avro.
-      record = fingerprint == LayerSnapshotReader.FINGERPRINT ? LayerSnapshotReader.read(value) : SnapshotCodec.INSTANCE.decode(value);
+      int start = value != null && value.hasArray() ? value.arrayOffset() + value.position() : -1;
+      if (start >= 0 && length >= HEADER_LENGTH && isCurrentSnapshot(value.array(), start)) {
+        fingerprint = LayerSnapshotReader.FINGERPRINT;
+        type = RecordType.LAYER_SNAPSHOT;
+        record = readers.get().read(value.array(), start, length);
+      } else {
+        byte[] bytes = null;
+        if (value != null) {
+          bytes = new byte[length];
+          value.duplicate().get(bytes);
+        }
+        type = SnapshotCodec.INSTANCE.typeOf(bytes);
+        fingerprint = ByteBuffer.wrap(bytes, 2, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        record = fingerprint == LayerSnapshotReader.FINGERPRINT ? LayerSnapshotReader.read(bytes) : SnapshotCodec.INSTANCE.decode(bytes);
+      }
     } catch (LayerSnapshotReader.MalformedException e) {
-      return new Result(null, new Rejection("malformed", "a LayerSnapshot v2 record of " + value.length
+      return new Result(null, new Rejection("malformed", "a LayerSnapshot v2 record of " + length
           + " bytes whose body does not decode: " + e.getMessage()));
     } catch (SnapshotDecodingException e) {
       return new Result(null, new Rejection(e.reason(), e.getMessage()));
@@ -78,8 +108,20 @@ public final class RecordDecoder {
     if (problem != null) {
       return new Result(null, new Rejection(Rejection.INVALID_RECORD, problem));
     }
-    int version = versionByFingerprint.getOrDefault(fingerprint, 0);
+    int version = fingerprint == LayerSnapshotReader.FINGERPRINT ? currentSnapshotVersion : versionByFingerprint.getOrDefault(fingerprint, 0);
     return new Result(new Row(record, type, version, topic, partition, offset), null);
+  }
+
+  /** Whether the single-object header at {@code start} says: a LayerSnapshot of the current schema. */
+  private static boolean isCurrentSnapshot(byte[] b, int start) {
+    if (b[start] != MAGIC_0 || b[start + 1] != MAGIC_1) {
+      return false;
+    }
+    long fingerprint = 0;
+    for (int i = 7; i >= 0; i--) {
+      fingerprint = (fingerprint << 8) | (b[start + 2 + i] & 0xff);
+    }
+    return fingerprint == LayerSnapshotReader.FINGERPRINT;
   }
 
   /** The run id of a decoded record. */

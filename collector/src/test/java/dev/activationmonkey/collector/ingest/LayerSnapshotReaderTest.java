@@ -105,4 +105,46 @@ class LayerSnapshotReaderTest {
     }
     assertTrue(rejected > 4000, "rejected " + rejected);
   }
+
+  @Test
+  void decodesInPlaceFromSlicesOfAFetchedBatch() {
+    // As Kafka hands values over: slices of one larger buffer, other records' bytes on both sides.
+    List<LayerSnapshot> all = variety();
+    ByteArrayOutputStream batch = new ByteArrayOutputStream();
+    int[] starts = new int[all.size() + 1];
+    for (int i = 0; i < all.size(); i++) {
+      batch.write(0x5a); // a byte of "record framing" between values
+      starts[i] = batch.size();
+      batch.writeBytes(SnapshotCodec.INSTANCE.encode(all.get(i)));
+    }
+    starts[all.size()] = batch.size() + 1;
+    byte[] bytes = batch.toByteArray();
+    LayerSnapshotReader reader = new LayerSnapshotReader(); // one reader (and string cache) for all: no stale strings
+    for (int i = 0; i < all.size(); i++) {
+      int length = starts[i + 1] - 1 - starts[i];
+      assertEquals(all.get(i), reader.read(bytes, starts[i], length));
+      ByteBuffer value = ByteBuffer.wrap(bytes, starts[i], length).slice();
+      RecordDecoder.Result result = decoder.decode(value, "t", 0, i);
+      if (RecordDecoder.RUN_ID.matcher(all.get(i).getRunId()).matches()) {
+        assertNotNull(result.row(), () -> String.valueOf(result.rejection()));
+        assertEquals(all.get(i), result.row().record());
+      } else {
+        assertEquals(Rejection.INVALID_RECORD, result.rejection().reason());
+      }
+      assertEquals(0, value.position(), "the value buffer is left as it was");
+    }
+  }
+
+  @Test
+  void everyTruncationIsRejectedEvenWhenTheBufferGoesOn() {
+    // The bytes after a truncated slice are the rest of the record: a reader bounded by the array, not
+    // the slice, would decode them as if nothing were missing.
+    byte[] bytes = SnapshotCodec.INSTANCE.encode(TestRecords.snapshot("run-1", 2, 10, 1, Kind.ACTIVATION, 12, true));
+    for (int length = 10; length < bytes.length; length++) {
+      RecordDecoder.Result result = decoder.decode(ByteBuffer.wrap(bytes, 0, length), "t", 0, length);
+      assertNull(result.row(), "prefix of " + length + " bytes");
+      assertEquals("malformed", result.rejection().reason(), "prefix of " + length + " bytes");
+    }
+    assertNotNull(decoder.decode(ByteBuffer.wrap(bytes), "t", 0, 0).row());
+  }
 }
