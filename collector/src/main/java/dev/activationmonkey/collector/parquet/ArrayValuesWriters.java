@@ -53,7 +53,7 @@ final class ArrayValuesWriters implements ValuesWriterFactory {
   /** Base: a scratch byte array for the encoded page, valid until {@link #reset()} (the {@link ValuesWriter} contract). */
   private abstract static class Buffered extends ValuesWriter {
     int size;
-    byte[] encoded = new byte[0];
+    byte[] encoded = ArrayPool.BYTES.takeOr(() -> new byte[0]);
 
     abstract int width();
 
@@ -89,7 +89,7 @@ final class ArrayValuesWriters implements ValuesWriterFactory {
   }
 
   static final class FloatSplit extends Buffered {
-    private float[] values = new float[INITIAL];
+    private float[] values = ArrayPool.FLOATS.takeOr(() -> new float[INITIAL]);
 
     @Override
     public void writeFloat(float v) {
@@ -130,6 +130,9 @@ final class ArrayValuesWriters implements ValuesWriterFactory {
 
     @Override
     public void close() {
+      // The file's column is done: its buffers go to the next file's writers.
+      ArrayPool.FLOATS.give(values);
+      ArrayPool.BYTES.give(encoded);
       values = new float[0];
       encoded = new byte[0];
       size = 0;
@@ -137,7 +140,7 @@ final class ArrayValuesWriters implements ValuesWriterFactory {
   }
 
   static final class DoubleSplit extends Buffered {
-    private double[] values = new double[INITIAL];
+    private double[] values = ArrayPool.DOUBLES.takeOr(() -> new double[INITIAL]);
 
     @Override
     public void writeDouble(double v) {
@@ -177,6 +180,9 @@ final class ArrayValuesWriters implements ValuesWriterFactory {
 
     @Override
     public void close() {
+      // The file's column is done: its buffers go to the next file's writers.
+      ArrayPool.DOUBLES.give(values);
+      ArrayPool.BYTES.give(encoded);
       values = new double[0];
       encoded = new byte[0];
       size = 0;
@@ -184,7 +190,7 @@ final class ArrayValuesWriters implements ValuesWriterFactory {
   }
 
   static final class IntPlain extends Buffered {
-    private int[] values = new int[INITIAL];
+    private int[] values = ArrayPool.INTS.takeOr(() -> new int[INITIAL]);
 
     @Override
     public void writeInteger(int v) {
@@ -218,6 +224,9 @@ final class ArrayValuesWriters implements ValuesWriterFactory {
 
     @Override
     public void close() {
+      // The file's column is done: its buffers go to the next file's writers.
+      ArrayPool.INTS.give(values);
+      ArrayPool.BYTES.give(encoded);
       values = new int[0];
       encoded = new byte[0];
       size = 0;
@@ -225,7 +234,7 @@ final class ArrayValuesWriters implements ValuesWriterFactory {
   }
 
   static final class LongPlain extends Buffered {
-    private long[] values = new long[INITIAL];
+    private long[] values = ArrayPool.LONGS.takeOr(() -> new long[INITIAL]);
 
     @Override
     public void writeLong(long v) {
@@ -259,6 +268,9 @@ final class ArrayValuesWriters implements ValuesWriterFactory {
 
     @Override
     public void close() {
+      // The file's column is done: its buffers go to the next file's writers.
+      ArrayPool.LONGS.give(values);
+      ArrayPool.BYTES.give(encoded);
       values = new long[0];
       encoded = new byte[0];
       size = 0;

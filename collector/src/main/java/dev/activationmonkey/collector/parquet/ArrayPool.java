@@ -1,0 +1,58 @@
+package dev.activationmonkey.collector.parquet;
+
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Primitive arrays handed from the values writers of closed files to those of new ones. A file's
+ * column buffers grow by doubling to a page's worth of values and its page scratch to a page's bytes;
+ * without reuse every file (and row group) grew them again from scratch, the copies and the arrays
+ * being a large share of the collector's garbage. Bounded in bytes, so a burst of open files does not
+ * stay resident once they are closed. Thread-safe: files are written on the writer thread and closed
+ * on decode threads.
+ */
+final class ArrayPool<A> {
+  /** Bytes of arrays kept per element type at most. */
+  private static final long MAX_POOLED_BYTES = 32L << 20;
+
+  static final ArrayPool<float[]> FLOATS = new ArrayPool<>(4);
+  static final ArrayPool<double[]> DOUBLES = new ArrayPool<>(8);
+  static final ArrayPool<int[]> INTS = new ArrayPool<>(4);
+  static final ArrayPool<long[]> LONGS = new ArrayPool<>(8);
+  static final ArrayPool<byte[]> BYTES = new ArrayPool<>(1);
+
+  private final int width;
+  private final ConcurrentLinkedQueue<A> arrays = new ConcurrentLinkedQueue<>();
+  private final AtomicLong pooledBytes = new AtomicLong();
+
+  private ArrayPool(int width) {
+    this.width = width;
+  }
+
+  /** A pooled array (its contents are garbage), or a new one if there is none. */
+  A takeOr(java.util.function.Supplier<A> make) {
+    A array = arrays.poll();
+    if (array == null) {
+      return make.get();
+    }
+    pooledBytes.addAndGet(-bytes(array));
+    return array;
+  }
+
+  /** Gives an array back for reuse; its owner must not touch it afterwards. */
+  void give(A array) {
+    long bytes = bytes(array);
+    if (bytes == 0) {
+      return;
+    }
+    if (pooledBytes.addAndGet(bytes) <= MAX_POOLED_BYTES) {
+      arrays.offer(array);
+    } else {
+      pooledBytes.addAndGet(-bytes); // full: leave it to the garbage collector
+    }
+  }
+
+  private long bytes(A array) {
+    return (long) java.lang.reflect.Array.getLength(array) * width;
+  }
+}
