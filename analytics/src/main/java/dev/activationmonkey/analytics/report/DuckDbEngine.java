@@ -4,10 +4,18 @@ import static java.util.Objects.requireNonNull;
 
 import dev.activationmonkey.analytics.ActivationLog;
 import dev.activationmonkey.analytics.DatasetFiles;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
-/** The report's queries in the embedded DuckDB of an {@link ActivationLog} (its sandboxed, read-only views). */
+/**
+ * The report's queries in the embedded DuckDB of an {@link ActivationLog} (its sandboxed, read-only views).
+ * What the Parquet footers can answer (key ranges, whether NaN/Inf counts are all 0, the firing-rate lists'
+ * width) is read from them, in one metadata query, instead of scanning the columns.
+ */
 public final class DuckDbEngine extends SqlReportEngine {
   private final ActivationLog log;
   private final boolean ownsLog;
@@ -24,7 +32,7 @@ public final class DuckDbEngine extends SqlReportEngine {
     return "duckdb";
   }
 
-  /** {@code -Dmonkey.report.timings=true}: each query's time and its first line on stderr (for profiling). */
+  /** {@code -Dmonkey.report.timings=true}: each query's time and its first words on stderr (for profiling). */
   private static final boolean TIMINGS = Boolean.getBoolean("monkey.report.timings");
 
   @Override
@@ -34,8 +42,9 @@ public final class DuckDbEngine extends SqlReportEngine {
     }
     long start = System.nanoTime();
     List<Object[]> rows = select(sql);
-    System.err.printf(java.util.Locale.ROOT, "%7.3f s %6d rows  %s%n", (System.nanoTime() - start) / 1e9, rows.size(),
-        sql.replaceAll("\\s+", " ").substring(0, Math.min(100, sql.replaceAll("\\s+", " ").length())));
+    String oneLine = sql.replaceAll("\\s+", " ");
+    System.err.printf(Locale.ROOT, "%7.3f s %6d rows  %s%n", (System.nanoTime() - start) / 1e9, rows.size(),
+        oneLine.substring(0, Math.min(100, oneLine.length())));
     return rows;
   }
 
@@ -50,28 +59,175 @@ public final class DuckDbEngine extends SqlReportEngine {
     });
   }
 
+  // ---- what the footers tell -------------------------------------------------------------------------
+
+  /** Columns of the group key, in the order of {@link ReportSql#iterationRanges}. */
+  private static final List<String> KEY_COLUMNS = List.of("iteration", "epoch", "layer_index", "partition_id");
+  private static final List<String> NON_FINITE_COLUMNS = List.of("nan_count", "pos_inf_count", "neg_inf_count");
+
+  /** Per file and column: min, max (as BIGINT, null if not integers), null count, chunks without statistics, max values per row. */
+  private record ColumnStats(long min, long max, boolean hasMinMax, long nulls, long unknown, int valuesPerRow) {}
+
+  private DatasetFiles footersFrom;
+  private Map<String, Map<String, ColumnStats>> footers;
+  private Map<String, String> runOfFile;
+
+  /** The log's files (a file found unreadable is left out of the log, and then everything here is read again). */
+  private boolean stale() {
+    return footersFrom != log.files();
+  }
+
   /**
-   * From the activation files' Parquet footers (no data read): values per row of the firing-rate column in
-   * each row group, i.e. the mean list length there; exact when a file's lists are alike, a guess otherwise.
+   * Statistics of the snapshot files' columns the report needs, from their footers (no data read), or null
+   * when they cannot be read (then the scans answer).
+   */
+  private Map<String, Map<String, ColumnStats>> footers() {
+    if (footers == null || stale()) {
+      runOfFile = null;
+      footersFrom = log.files();
+      List<String> files = log.files().files(DatasetFiles.SNAPSHOTS);
+      Map<String, Map<String, ColumnStats>> map = new HashMap<>();
+      List<String> columns = new java.util.ArrayList<>(KEY_COLUMNS);
+      columns.addAll(NON_FINITE_COLUMNS);
+      columns.add("firing_rate");
+      try {
+        for (Object[] r : rows("SELECT file_name, split_part(path_in_schema, ',', 1) AS col,"
+            + " min(TRY_CAST(stats_min AS BIGINT)), max(TRY_CAST(stats_max AS BIGINT)), sum(stats_null_count),"
+            + " count(*) FILTER (WHERE stats_null_count IS NULL OR (TRY_CAST(stats_min AS BIGINT) IS NULL"
+            + " AND stats_null_count < row_group_num_rows)),"
+            + " CAST(max(ceil(num_values / row_group_num_rows)) FILTER (WHERE row_group_num_rows > 0) AS INT)"
+            + " FROM parquet_metadata(" + fileList(files) + ") WHERE split_part(path_in_schema, ',', 1) IN ("
+            + ReportSql.inList(columns) + ") GROUP BY ALL")) {
+          map.computeIfAbsent((String) r[0], f -> new HashMap<>()).put((String) r[1], new ColumnStats(
+              r[2] == null ? 0 : ((Number) r[2]).longValue(), r[3] == null ? 0 : ((Number) r[3]).longValue(),
+              r[2] != null && r[3] != null, r[4] == null ? 0 : ((Number) r[4]).longValue(), ((Number) r[5]).longValue(),
+              r[6] == null ? 0 : ((Number) r[6]).intValue()));
+        }
+        footers = map;
+      } catch (RuntimeException e) {
+        footers = null; // a footer unreadable now: the scans tell
+      }
+    }
+    return footers;
+  }
+
+  /** Snapshot file to its run, in run order (the hive partition value, as DuckDB reads it). */
+  private Map<String, String> runOfFile() {
+    if (runOfFile == null || stale()) {
+      footers();
+      Map<String, String> map = new LinkedHashMap<>();
+      List<String> files = log.files().files(DatasetFiles.SNAPSHOTS);
+      if (!files.isEmpty()) {
+        // virtual columns only: no column data is read
+        for (Object[] r : rows("SELECT DISTINCT run_id, filename FROM read_parquet(" + fileList(files)
+            + ", hive_partitioning = true, filename = true, hive_types = {'run_id': VARCHAR, 'kind': VARCHAR})"
+            + " ORDER BY run_id, filename")) {
+          map.put((String) r[1], (String) r[0]);
+        }
+      }
+      runOfFile = map;
+    }
+    return runOfFile;
+  }
+
+  @Override
+  public List<String> runIds() {
+    return runOfFile().values().stream().distinct().toList();
+  }
+
+  /**
+   * From the Parquet statistics of the runs' files instead of a scan; the scan ({@link SqlReportEngine#keyRanges})
+   * when some file lacks a key column or its statistics.
    */
   @Override
-  protected int unitsGuess(java.util.Collection<String> runIds) {
-    List<String> files = log.files().files(DatasetFiles.SNAPSHOTS).stream()
-        .filter(f -> f.replace('\\', '/').contains("/kind=activation/")).toList();
-    if (files.isEmpty()) {
-      return 0;
+  protected Map<String, long[]> keyRanges(Collection<String> runIds) {
+    Map<String, String> runs = runOfFile();
+    Map<String, Map<String, ColumnStats>> stats = footers();
+    Map<String, long[]> out = new LinkedHashMap<>();
+    if (stats == null) {
+      return super.keyRanges(runIds);
     }
+    for (Map.Entry<String, String> file : runs.entrySet()) {
+      if (!runIds.contains(file.getValue())) {
+        continue;
+      }
+      Map<String, ColumnStats> columns = stats.getOrDefault(file.getKey(), Map.of());
+      long[] all = out.computeIfAbsent(file.getValue(), r -> new long[] {Long.MAX_VALUE, Long.MIN_VALUE,
+          Long.MAX_VALUE, Long.MIN_VALUE, Long.MAX_VALUE, Long.MIN_VALUE, Long.MAX_VALUE, Long.MIN_VALUE, 0});
+      for (int c = 0; c < KEY_COLUMNS.size(); c++) {
+        ColumnStats s = columns.get(KEY_COLUMNS.get(c));
+        if (s == null || s.unknown() > 0) {
+          return super.keyRanges(runIds); // a file without the column reads it as NULLs; or no statistics
+        }
+        if (s.hasMinMax()) {
+          all[2 * c] = Math.min(all[2 * c], s.min());
+          all[2 * c + 1] = Math.max(all[2 * c + 1], s.max());
+        }
+        all[8] += s.nulls();
+      }
+    }
+    for (long[] all : out.values()) {
+      for (int i = 0; i < 8; i += 2) {
+        if (all[i] > all[i + 1]) {
+          return super.keyRanges(runIds); // a column NULL in every row of a run: let the scan say what it says
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * From the footers: NaN/Inf counts can be non-zero only where a row group's max of nan_count, pos_inf_count
+   * or neg_inf_count is above 0 or unknown. A healthy log has none, and the report then does not read those
+   * three columns. Every file is looked at, not only the runs' (a NaN anywhere only means the columns are read).
+   */
+  @Override
+  protected boolean mayHoldNonFinite(Collection<String> runIds) {
+    Map<String, Map<String, ColumnStats>> stats = footers();
+    if (stats == null) {
+      return true;
+    }
+    for (String file : log.files().files(DatasetFiles.SNAPSHOTS)) {
+      Map<String, ColumnStats> columns = stats.getOrDefault(file, Map.of());
+      for (String column : NON_FINITE_COLUMNS) {
+        ColumnStats s = columns.get(column);
+        if (s == null) {
+          continue; // not in this file: read as NULL, as 0 by the report
+        }
+        if (s.unknown() > 0 || (s.hasMinMax() && s.max() > 0)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /**
+   * From the activation files' footers: values per row of the firing-rate column in each row group, i.e. the
+   * mean list length there; exact when a file's lists are alike, a guess otherwise.
+   */
+  @Override
+  protected int unitsGuess(Collection<String> runIds) {
+    Map<String, Map<String, ColumnStats>> stats = footers();
+    if (stats == null) {
+      return super.unitsGuess(runIds);
+    }
+    int guess = 0;
+    for (String file : log.files().files(DatasetFiles.SNAPSHOTS)) {
+      if (file.replace('\\', '/').contains("/kind=activation/")) {
+        ColumnStats s = stats.getOrDefault(file, Map.of()).get("firing_rate");
+        guess = Math.max(guess, s == null ? 0 : s.valuesPerRow());
+      }
+    }
+    return guess;
+  }
+
+  private static String fileList(List<String> files) {
     StringBuilder list = new StringBuilder("[");
     for (int i = 0; i < files.size(); i++) {
       list.append(i == 0 ? "" : ", ").append(ReportSql.literal(files.get(i)));
     }
-    try {
-      List<Object[]> r = rows("SELECT CAST(max(ceil(num_values / row_group_num_rows)) AS INT) FROM parquet_metadata("
-          + list + "]) WHERE split_part(path_in_schema, ',', 1) = 'firing_rate' AND row_group_num_rows > 0");
-      return r.isEmpty() || r.get(0)[0] == null ? 0 : ((Number) r.get(0)[0]).intValue();
-    } catch (RuntimeException e) {
-      return super.unitsGuess(runIds); // a footer unreadable now: the scan tells
-    }
+    return list.append(']').toString();
   }
 
   @Override

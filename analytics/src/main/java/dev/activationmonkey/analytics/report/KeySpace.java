@@ -72,6 +72,11 @@ public record KeySpace(List<String> runs, long firstEpoch, long epochs, long fir
         + " + (partition_id - " + firstWorker + "))";
   }
 
+  /** A BIGINT with the row's worker's bit set (for at most {@link ReportSql#MAX_WORKER_BITS} workers). */
+  String workerBit() {
+    return "CAST(pow(2, partition_id - " + firstWorker + ") AS BIGINT)";
+  }
+
   /** Columns run (the run's index), layer_index, epoch, iteration of a packed iteration key (a worker key div workers). */
   String decode(ReportSql.Dialect dialect, String key) {
     return dialect.div(key, layers * iterations * epochs) + " AS run, " + key + " % " + layers + " + " + firstLayer

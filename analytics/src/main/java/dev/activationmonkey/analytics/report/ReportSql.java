@@ -135,14 +135,27 @@ public final class ReportSql {
       join = "p.run_id = u.run_id AND p.layer_index = u.layer_index AND p.epoch = u.epoch AND p.iteration = u.iteration";
     }
     String filter = " AND run_id IN (" + runs + ")";
-    StringBuilder sql = new StringBuilder("WITH act_w AS (\n")
-        .append("  SELECT ").append(workerKey).append(", max(zero_fraction) AS z, max(near_zero_fraction) AS nz,")
-        .append(" max(saturated_fraction) AS s, count(*) AS n, ").append(nf).append(" AS nf\n  FROM ").append(source)
-        .append(" WHERE kind = 'activation'").append(filter).append(" GROUP BY ").append(workerGroup).append("),\n")
-        .append("act AS (\n  SELECT ").append(decoded).append("workers, z, nz, s, nf, dirty FROM (SELECT ")
-        .append(iterationKey).append(", count(*) AS workers, avg(z) AS z, avg(nz) AS nz, avg(s) AS s,")
-        .append(" coalesce(sum(nf), 0) AS nf, max(CASE WHEN n > 1 THEN 1 ELSE 0 END) AS dirty FROM act_w GROUP BY ")
-        .append(iterationGroup).append(") a)");
+    StringBuilder sql = new StringBuilder("WITH ");
+    if (keys != null && keys.workers() <= MAX_WORKER_BITS) {
+      // Few workers: each gets a bit, and an iteration's group holds one row per worker exactly when it holds as
+      // many rows as its OR has bits; so activations (one row per worker) need no per-worker level at all.
+      sql.append("act AS (\n  SELECT ").append(decoded).append("workers, z, nz, s, nf, dirty FROM (SELECT ")
+          .append(dialect.div(keys.workerKey(windows), keys.workers())).append(" AS ik, count(*) AS workers,")
+          .append(" avg(zero_fraction) AS z, avg(near_zero_fraction) AS nz, avg(saturated_fraction) AS s, coalesce(")
+          .append(nf).append(", 0) AS nf, CASE WHEN count(*) = bit_count(bit_or(").append(keys.workerBit())
+          .append(")) THEN 0 ELSE 1 END AS dirty\n  FROM ").append(source).append(" WHERE kind = 'activation'")
+          .append(filter).append(" GROUP BY ").append(dialect.div(keys.workerKey(windows), keys.workers()))
+          .append(") a)");
+    } else {
+      sql.append("act_w AS (\n")
+          .append("  SELECT ").append(workerKey).append(", max(zero_fraction) AS z, max(near_zero_fraction) AS nz,")
+          .append(" max(saturated_fraction) AS s, count(*) AS n, ").append(nf).append(" AS nf\n  FROM ").append(source)
+          .append(" WHERE kind = 'activation'").append(filter).append(" GROUP BY ").append(workerGroup).append("),\n")
+          .append("act AS (\n  SELECT ").append(decoded).append("workers, z, nz, s, nf, dirty FROM (SELECT ")
+          .append(iterationKey).append(", count(*) AS workers, avg(z) AS z, avg(nz) AS nz, avg(s) AS s,")
+          .append(" coalesce(sum(nf), 0) AS nf, max(CASE WHEN n > 1 THEN 1 ELSE 0 END) AS dirty FROM act_w GROUP BY ")
+          .append(iterationGroup).append(") a)");
+    }
     for (String kind : java.util.List.of("gradient", "parameter", "update")) {
       sql.append(",\n").append(kind).append("_w AS (\n")
           .append("  SELECT ").append(workerKey).append(", sum(l2_norm * l2_norm) AS sq, count(*) AS n, bit_or(")
@@ -215,6 +228,9 @@ public final class ReportSql {
     return sb.append(", max(dirty) AS dirty FROM ").append(from).append(" GROUP BY run, layer_index, ").append(bin)
         .toString();
   }
+
+  /** Up to this many workers (partition ids), each gets a bit of a BIGINT in the activations' duplicate check. */
+  public static final int MAX_WORKER_BITS = 62;
 
   /** Bins per window of iterations: series and charts get at most windows x this many points per layer. */
   public static final int BINS_PER_WINDOW = 40;

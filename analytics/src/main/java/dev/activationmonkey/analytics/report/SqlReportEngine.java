@@ -39,14 +39,26 @@ public abstract class SqlReportEngine implements ReportEngine {
   public Map<String, long[]> iterationRanges(Collection<String> runIds) {
     Map<String, long[]> out = new LinkedHashMap<>();
     if (!runIds.isEmpty()) {
-      for (Object[] r : rows(ReportSql.iterationRanges(runIds))) {
-        long[] all = new long[9];
-        for (int i = 0; i < 9; i++) {
-          all[i] = longValue(r[i + 1]);
-        }
-        keyRanges.put((String) r[0], all);
-        out.put((String) r[0], new long[] {all[0], all[1]});
+      keyRanges(runIds).forEach((run, all) -> {
+        keyRanges.put(run, all);
+        out.put(run, new long[] {all[0], all[1]});
+      });
+    }
+    return out;
+  }
+
+  /**
+   * Per run: first and last iteration, epoch, layer_index and partition_id, then the number of NULLs among
+   * those columns ({@link ReportSql#iterationRanges}); runs without snapshots are left out.
+   */
+  protected Map<String, long[]> keyRanges(Collection<String> runIds) {
+    Map<String, long[]> out = new LinkedHashMap<>();
+    for (Object[] r : rows(ReportSql.iterationRanges(runIds))) {
+      long[] all = new long[9];
+      for (int i = 0; i < 9; i++) {
+        all[i] = longValue(r[i + 1]);
       }
+      out.put((String) r[0], all);
     }
     return out;
   }
