@@ -68,6 +68,8 @@ public final class AnalyticsBenchmark implements Callable<Integer> {
       } else out.printf(Locale.ROOT, "generated %,d snapshot rows (%d runs x %d layers x %d workers x %,d iterations x 7 kinds"
               + "/parameters, %d neurons per layer) in %.1f s under %s%n", written, shape.runs(), shape.layers(),
           shape.workers(), shape.iterations(), shape.neurons(), (System.nanoTime() - start) / 1e9, root);
+      out.println("each round: a cold report (a new engine: nothing cached between rounds but the OS's file cache,"
+          + " warm for both sides), then the bare scan");
       out.flush();
       List<Double> report = new ArrayList<>();
       List<Double> scan = new ArrayList<>();
