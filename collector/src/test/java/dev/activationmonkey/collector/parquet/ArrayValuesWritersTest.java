@@ -42,13 +42,24 @@ class ArrayValuesWritersTest {
     compare(ArrayValuesWriters.LongPlain::new, () -> new PlainValuesWriter(64, 1 << 20, HEAP), (w, random) -> w.writeLong(random.nextLong()));
   }
 
-  /** Pages of 0, 1, a few and many values (past the initial capacity, so the arrays grow), with resets between them. */
+  /**
+   * Pages of 0, 1, a few and many values (past the initial capacity, so the arrays grow), with resets
+   * between them; three writers one after the other, as for three files: each closed writer gives its
+   * (dirty) buffers to the pool, and the next takes them.
+   */
   private static void compare(Supplier<ValuesWriter> ours, Supplier<ValuesWriter> parquets, BiConsumer<ValuesWriter, Random> write) throws Exception {
+    Random random = new Random(42);
+    for (int file = 0; file < 3; file++) {
+      compareOneFile(ours, parquets, write, random);
+    }
+  }
+
+  private static void compareOneFile(Supplier<ValuesWriter> ours, Supplier<ValuesWriter> parquets, BiConsumer<ValuesWriter, Random> write,
+      Random random) throws Exception {
     ValuesWriter a = ours.get();
     ValuesWriter b = parquets.get();
     assertEquals(b.getEncoding(), a.getEncoding());
     int[] pages = {0, 1, 7, 255, 256, 257, 5000, 3, 70_000, 1};
-    Random random = new Random(42);
     for (int page : pages) {
       long seed = random.nextLong();
       Random ra = new Random(seed);
