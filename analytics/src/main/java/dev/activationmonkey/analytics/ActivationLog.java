@@ -63,6 +63,11 @@ public final class ActivationLog implements AutoCloseable {
    */
   public static ActivationLog open(String uri) {
     requireNonNull(uri, "uri is null");
+    if (DatasetFiles.isRemote(uri)) {
+      throw new InvalidInputException("DuckDB reads datasets on a local or mounted file system, and " + uri + " is not "
+          + "one. For hdfs://, s3a:// and other Hadoop file systems run `monkey report --engine spark --data " + uri
+          + "`, or copy the dataset to a local folder.");
+    }
     Path root = Path.of(uri.startsWith("file:") ? java.net.URI.create(uri).getPath() : uri);
     DatasetFiles files = DatasetFiles.list(root);
     if (files.files(DatasetFiles.SNAPSHOTS).isEmpty()) {

@@ -27,12 +27,27 @@ public final class DatasetFiles {
   public static final String RUN_ENDS = "run_ends";
   public static final List<String> TABLES = List.of(SNAPSHOTS, RUNS, EVALUATIONS, RUN_ENDS);
 
-  private final Path root;
+  private final String root;
   private final Map<String, List<String>> files;
 
-  private DatasetFiles(Path root, Map<String, List<String>> files) {
+  private DatasetFiles(String root, Map<String, List<String>> files) {
     this.root = root;
     this.files = files;
+  }
+
+  /**
+   * A dataset listed elsewhere (the Spark engine lists through Hadoop's {@code FileSystem}).
+   *
+   * @param root the dataset root as readers address it (a local path or a URI such as {@code hdfs://nn/monkey})
+   * @param files per table, the Parquet files to read (in-progress and hidden ones already left out)
+   */
+  public static DatasetFiles of(String root, Map<String, List<String>> files) {
+    requireNonNull(root, "root is null");
+    Map<String, List<String>> copy = new TreeMap<>();
+    for (String table : TABLES) {
+      copy.put(table, List.copyOf(files.getOrDefault(table, List.of())));
+    }
+    return new DatasetFiles(root, copy);
   }
 
   /** Lists the dataset under {@code root}; a missing or unreadable root is an {@link InvalidInputException}. */
@@ -50,7 +65,7 @@ public final class DatasetFiles {
     for (String table : TABLES) {
       files.put(table, listParquet(absolute.resolve(table)));
     }
-    return new DatasetFiles(absolute, files);
+    return new DatasetFiles(absolute.toString(), files);
   }
 
   private static List<String> listParquet(Path tableDir) {
@@ -73,16 +88,37 @@ public final class DatasetFiles {
   /** True when any path element starts with {@code _} or {@code .} (an in-progress or hidden file). */
   static boolean hidden(Path relative) {
     for (Path element : relative) {
-      String name = element.toString();
-      if (name.startsWith("_") || name.startsWith(".")) {
+      if (hiddenName(element.toString())) {
         return true;
       }
     }
     return false;
   }
 
-  public Path root() {
+  /** True for a URI with a scheme other than {@code file} (a Windows drive letter is not a scheme). */
+  public static boolean isRemote(String uri) {
+    int colon = uri.indexOf(':');
+    int slash = uri.indexOf('/');
+    if (colon <= 1 || slash >= 0 && slash < colon) {
+      return false;
+    }
+    String scheme = uri.substring(0, colon);
+    return scheme.matches("[A-Za-z][A-Za-z0-9+.-]*") && !scheme.equalsIgnoreCase("file");
+  }
+
+  /** True for a file or folder name that starts with {@code _} or {@code .}: a writer's in-progress or hidden entry. */
+  public static boolean hiddenName(String name) {
+    return name.startsWith("_") || name.startsWith(".");
+  }
+
+  /** The dataset root: a local absolute path, or the URI it was listed under. */
+  public String root() {
     return root;
+  }
+
+  /** The folder of one table under the root. */
+  public String tableRoot(String table) {
+    return root.endsWith("/") ? root + table : root + "/" + table;
   }
 
   public List<String> files(String table) {

@@ -1,6 +1,7 @@
 package dev.activationmonkey.analytics;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -52,6 +53,18 @@ class ActivationLogTest {
       assertEquals("dense0", rows.get(0).layerName());
       assertEquals(1, rows.get(1).epoch());
     }
+  }
+
+  @Test
+  void remoteUriIsInvalidInputPointingToTheSparkEngine() {
+    dev.activationmonkey.errors.InvalidInputException e = org.junit.jupiter.api.Assertions.assertThrows(
+        dev.activationmonkey.errors.InvalidInputException.class, () -> ActivationLog.open("hdfs://namenode:8020/monkey"));
+    assertTrue(e.getMessage().contains("hdfs://namenode:8020/monkey") && e.getMessage().contains("--engine spark"),
+        e.getMessage());
+    // A Windows drive letter or a plain relative path is not a remote scheme.
+    assertFalse(DatasetFiles.isRemote("C:/data/monkey"));
+    assertFalse(DatasetFiles.isRemote("data/run:1"));
+    assertTrue(DatasetFiles.isRemote("s3a://bucket/monkey"));
   }
 
   @Test

@@ -40,18 +40,13 @@ public final class SparkEngine extends SqlReportEngine {
   }
 
   /**
-   * Opens the dataset: files are listed and their footers checked first (unreadable ones are left out and
-   * named, as with DuckDB), then read by Spark.
+   * Opens the dataset: files are listed through Hadoop's {@code FileSystem} (a local path, or {@code hdfs://},
+   * {@code s3a://}, ... where the connector is on the classpath) and their footers checked first (unreadable ones
+   * are left out and named, as with DuckDB), then read by Spark.
    *
    * @param master a Spark master URL, or null for the active session's / {@code local[*]}
    */
   public static SparkEngine open(String uri, String master) {
-    DatasetFiles files;
-    Map<String, String> bad;
-    try (ActivationLog log = ActivationLog.open(uri)) {
-      files = log.files();
-      bad = new LinkedHashMap<>(log.badFiles());
-    }
     SparkSession active = SparkSession.getActiveSession().isDefined() ? SparkSession.getActiveSession().get() : null;
     SparkSession spark;
     try {
@@ -71,7 +66,20 @@ public final class SparkEngine extends SqlReportEngine {
     } catch (RuntimeException e) {
       throw new ServiceUnavailableException("Cannot start Spark on master " + master + ": " + e.getMessage(), e);
     }
-    SparkEngine engine = new SparkEngine(spark, active == null || master != null, files, bad);
+    boolean owns = active == null || master != null;
+    HadoopDataset.Listing listing;
+    try {
+      // Listed through the session's Hadoop configuration: its credentials and connectors serve remote URIs.
+      listing = HadoopDataset.list(uri, spark.sparkContext().hadoopConfiguration());
+    } catch (RuntimeException e) {
+      if (owns) {
+        spark.stop();
+      }
+      throw e;
+    }
+    DatasetFiles files = listing.files();
+    Map<String, String> bad = new LinkedHashMap<>(listing.badFiles());
+    SparkEngine engine = new SparkEngine(spark, owns, files, bad);
     engine.registerViews();
     return engine;
   }
@@ -98,7 +106,7 @@ public final class SparkEngine extends SqlReportEngine {
 
   private Dataset<Row> read(String table) {
     List<String> paths = files.files(table);
-    return spark.read().option("basePath", files.root().resolve(table).toString()).option("mergeSchema", "true")
+    return spark.read().option("basePath", files.tableRoot(table)).option("mergeSchema", "true")
         .parquet(paths.toArray(String[]::new));
   }
 

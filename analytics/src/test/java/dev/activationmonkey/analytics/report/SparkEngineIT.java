@@ -100,6 +100,36 @@ class SparkEngineIT {
     assertTrue(spark.alerts().stream().anyMatch(a -> a.rule().equals("non-finite")));
   }
 
+  @Test
+  void readsThroughHadoopFileSystemUrisAndNamesAMissingConnector() throws Exception {
+    TestLogs.writeRun(root, "r1", 30, 2, 0, List.of(Layer.healthy(0), Layer.healthy(1)));
+    Path bad = root.resolve("snapshots/run_id=r1/kind=gradient/monkey.snapshots+3+0+1.parquet");
+    Files.writeString(bad, "PAR1 truncated");
+    Files.createDirectories(root.resolve("snapshots/run_id=r1/kind=gradient/_collector"));
+    Files.writeString(root.resolve("snapshots/run_id=r1/kind=gradient/_collector/tmp.parquet"), "in progress");
+    Report viaUri;
+    try (SparkEngine engine = SparkEngine.open(root.toUri().toString(), "local[1]")) {
+      viaUri = new ReportBuilder(engine, Thresholds.defaults()).build("x", List.of());
+    }
+    Report viaDuckDb;
+    try (ReportEngine engine = new DuckDbEngine(ActivationLog.open(root.toString()), true)) {
+      viaDuckDb = new ReportBuilder(engine, Thresholds.defaults()).build("x", List.of());
+    }
+    // The file: URI is listed through Hadoop's FileSystem, the in-progress entry skipped, the broken file named.
+    assertEquals(List.of(bad.toString()), List.copyOf(viaUri.badFiles().keySet()));
+    assertEquals(List.of("r1"), viaUri.runs().stream().map(RunReport::runId).toList());
+    assertEquals(viaDuckDb.runs().get(0).series().size(), viaUri.runs().get(0).series().size());
+
+    dev.activationmonkey.errors.InvalidInputException noConnector = org.junit.jupiter.api.Assertions.assertThrows(
+        dev.activationmonkey.errors.InvalidInputException.class, () -> SparkEngine.open("nosuchfs://bucket/monkey", "local[1]"));
+    assertTrue(noConnector.getMessage().contains("nosuchfs://") && noConnector.getMessage().contains("connector"),
+        noConnector.getMessage());
+    dev.activationmonkey.errors.InvalidInputException missing = org.junit.jupiter.api.Assertions.assertThrows(
+        dev.activationmonkey.errors.InvalidInputException.class,
+        () -> SparkEngine.open(root.resolve("nope").toUri().toString(), "local[1]"));
+    assertTrue(missing.getMessage().contains("does not exist"), missing.getMessage());
+  }
+
   private static void close(double a, double b, String what) {
     if (Double.isNaN(a) || Double.isNaN(b)) {
       assertEquals(Double.isNaN(a), Double.isNaN(b), what);

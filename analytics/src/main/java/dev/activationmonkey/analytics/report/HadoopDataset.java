@@ -1,0 +1,121 @@
+package dev.activationmonkey.analytics.report;
+
+import dev.activationmonkey.analytics.DatasetFiles;
+import dev.activationmonkey.errors.InvalidInputException;
+import dev.activationmonkey.errors.ServiceUnavailableException;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.UnsupportedFileSystemException;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.util.HadoopInputFile;
+
+/**
+ * A dataset listed through Hadoop's {@code FileSystem}, as the Spark engine reads it: a local path, or any URI a
+ * connector on the classpath serves ({@code hdfs://}, {@code s3a://} with hadoop-aws, {@code abfs://}, {@code gs://}).
+ * In-progress entries (names starting with {@code _} or {@code .}) are skipped, as {@link DatasetFiles} does locally,
+ * and every file's Parquet footer is read once, so that an unreadable file is left out and named instead of failing
+ * the whole report.
+ */
+final class HadoopDataset {
+  private HadoopDataset() {}
+
+  /** The files to read, and the files left out with the reader's error. */
+  record Listing(DatasetFiles files, Map<String, String> badFiles) {}
+
+  static Listing list(String uri, Configuration conf) {
+    Path root = new Path(URI.create(uri.startsWith("file:") || DatasetFiles.isRemote(uri) ? uri : new java.io.File(uri).toURI().toString()));
+    FileSystem fs;
+    try {
+      fs = root.getFileSystem(conf);
+    } catch (UnsupportedFileSystemException e) {
+      throw new InvalidInputException("No Hadoop FileSystem serves '" + root.toUri().getScheme() + "://' (" + uri + "). "
+          + "Put its connector on the classpath (s3a://: hadoop-aws and the AWS SDK bundle; gs://: gcs-connector; "
+          + "abfs://: hadoop-azure), e.g. with spark-submit --packages, or copy the dataset to a local folder.");
+    } catch (IOException e) {
+      throw new ServiceUnavailableException("Cannot reach the file system of " + uri + ": " + e.getMessage(), e);
+    }
+    boolean local = "file".equals(fs.getScheme());
+    Map<String, List<String>> files = new TreeMap<>();
+    Map<String, String> bad = new LinkedHashMap<>();
+    try {
+      if (!fs.exists(root)) {
+        throw new InvalidInputException("Dataset path " + uri + " does not exist. Pass --data the collector's output "
+            + "root (the folder that holds snapshots/, runs/, evaluations/).");
+      }
+      if (!fs.getFileStatus(root).isDirectory()) {
+        throw new InvalidInputException("Dataset path " + uri + " is not a folder. Pass --data the collector's output root.");
+      }
+      for (String table : DatasetFiles.TABLES) {
+        List<String> found = new ArrayList<>();
+        Path dir = new Path(root, table);
+        if (fs.exists(dir)) {
+          walk(fs, dir, found, local);
+        }
+        Collections.sort(found);
+        List<String> good = new ArrayList<>();
+        for (String file : found) {
+          String problem = footerProblem(file, local, conf);
+          if (problem == null) {
+            good.add(file);
+          } else {
+            bad.put(file, problem);
+          }
+        }
+        files.put(table, good);
+      }
+    } catch (IOException e) {
+      throw new ServiceUnavailableException("Cannot list " + uri + ": " + e.getMessage(), e);
+    }
+    String rootString = local ? new java.io.File(root.toUri().getPath()).getAbsolutePath() : root.toString();
+    if (files.get(DatasetFiles.SNAPSHOTS).isEmpty()) {
+      throw new InvalidInputException("No readable snapshot file under " + rootString + "/" + DatasetFiles.SNAPSHOTS
+          + (bad.isEmpty() ? " (files starting with _ or . are in-progress and skipped). Has the collector written "
+              + "anything yet?" : ". Unreadable: " + String.join(", ", bad.keySet())));
+    }
+    return new Listing(DatasetFiles.of(rootString, files), bad);
+  }
+
+  private static void walk(FileSystem fs, Path dir, List<String> out, boolean local) throws IOException {
+    FileStatus[] entries;
+    try {
+      entries = fs.listStatus(dir);
+    } catch (FileNotFoundException vanished) {
+      return; // removed while listing (a collector's cleanup): nothing to read there
+    }
+    for (FileStatus entry : entries) {
+      String name = entry.getPath().getName();
+      if (DatasetFiles.hiddenName(name)) {
+        continue;
+      }
+      if (entry.isDirectory()) {
+        walk(fs, entry.getPath(), out, local);
+      } else if (name.endsWith(".parquet")) {
+        // Local files are named by their plain path, as the DuckDB engine names them.
+        out.add(local ? entry.getPath().toUri().getPath() : entry.getPath().toString());
+      }
+    }
+  }
+
+  /** Null if the file's footer reads, else the reader's error in one line. */
+  private static String footerProblem(String file, boolean local, Configuration conf) {
+    Path path = local ? new Path(new java.io.File(file).toURI()) : new Path(file);
+    try (ParquetFileReader reader = ParquetFileReader.open(HadoopInputFile.fromPath(path, conf))) {
+      reader.getFooter();
+      return null;
+    } catch (IOException | RuntimeException e) {
+      String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+      return message.lines().findFirst().orElse(message);
+    }
+  }
+}
