@@ -131,6 +131,7 @@ public final class Collector implements AutoCloseable {
   private Collector(CollectorConfig config, Consumer<CollectorStats> statusListener) {
     this.config = requireNonNull(config, "config is null");
     this.statusListener = requireNonNull(statusListener, "statusListener is null");
+    dev.activationmonkey.collector.parquet.ArrayPool.bound(config.bufferPoolBytes());
     try {
       this.storage = Storage.open(config.datasetRoot(), config.hadoopProperties());
     } catch (IOException | RuntimeException e) {

@@ -53,6 +53,11 @@ public final class CollectorConfig {
   public static final String MAX_OPEN_FILES = "max.open.files";
   /** Bound on the bytes buffered in open files; above it the largest batch is committed early. */
   public static final String BUFFER_MEMORY_BYTES = "buffer.memory.bytes";
+  /**
+   * Bound on the column buffers that closed files leave for new ones to reuse (0: no reuse). Idle arrays, on top of
+   * {@code buffer.memory.bytes}; reusing them is what keeps the writer's garbage, and G1's humongous allocations, low.
+   */
+  public static final String BUFFER_POOL_BYTES = "buffer.pool.bytes";
   /** Parquet row group size in bytes. */
   public static final String ROW_GROUP_BYTES = "parquet.row.group.bytes";
   /** ZSTD compression level (1-22). */
@@ -82,6 +87,7 @@ public final class CollectorConfig {
     DEFAULTS.put(FLUSH_MAX_AGE_MS, "300000");
     DEFAULTS.put(MAX_OPEN_FILES, "64");
     DEFAULTS.put(BUFFER_MEMORY_BYTES, String.valueOf(256L << 20));
+    DEFAULTS.put(BUFFER_POOL_BYTES, String.valueOf(160L << 20));
     DEFAULTS.put(ROW_GROUP_BYTES, String.valueOf(64L << 20));
     DEFAULTS.put(ZSTD_LEVEL, "3");
     DEFAULTS.put(DEAD_LETTER_TOPIC, "");
@@ -100,6 +106,7 @@ public final class CollectorConfig {
   private final Duration flushMaxAge;
   private final int maxOpenFiles;
   private final long bufferMemoryBytes;
+  private final long bufferPoolBytes;
   private final long rowGroupBytes;
   private final int zstdLevel;
   private final String deadLetterTopic;
@@ -133,6 +140,8 @@ public final class CollectorConfig {
     this.flushMaxAge = Duration.ofMillis(positiveLong(v, FLUSH_MAX_AGE_MS));
     this.maxOpenFiles = (int) Math.min(Integer.MAX_VALUE, positiveLong(v, MAX_OPEN_FILES));
     this.bufferMemoryBytes = positiveLong(v, BUFFER_MEMORY_BYTES);
+    this.bufferPoolBytes = v.get(BUFFER_POOL_BYTES).trim().equals("0") ? 0 : positiveLong(v, BUFFER_POOL_BYTES,
+        " (or 0: no reuse)");
     this.rowGroupBytes = positiveLong(v, ROW_GROUP_BYTES);
     long level = positiveLong(v, ZSTD_LEVEL);
     if (level > 22) {
@@ -222,6 +231,10 @@ public final class CollectorConfig {
     return bufferMemoryBytes;
   }
 
+  public long bufferPoolBytes() {
+    return bufferPoolBytes;
+  }
+
   public long rowGroupBytes() {
     return rowGroupBytes;
   }
@@ -279,6 +292,10 @@ public final class CollectorConfig {
   }
 
   private static long positiveLong(Map<String, String> v, String key) {
+    return positiveLong(v, key, "");
+  }
+
+  private static long positiveLong(Map<String, String> v, String key, String alternative) {
     String value = v.get(key).trim().replace("_", "");
     long parsed;
     try {
@@ -287,7 +304,7 @@ public final class CollectorConfig {
       throw new InvalidInputException(key + " must be a whole number, got '" + v.get(key) + "'");
     }
     if (parsed <= 0) {
-      throw new InvalidInputException(key + " must be positive, got " + parsed);
+      throw new InvalidInputException(key + " must be positive" + alternative + ", got " + parsed);
     }
     return parsed;
   }

@@ -29,6 +29,8 @@ class CollectorConfigTest {
     assertEquals(1_000_000, config.rotateRecords());
     assertEquals(128L << 20, config.rotateBytes());
     assertEquals(64, config.maxOpenFiles());
+    assertEquals(160L << 20, config.bufferPoolBytes());
+    assertEquals(0, CollectorConfig.builder().bootstrapServers("b").set("buffer.pool.bytes", "0").build().bufferPoolBytes());
     assertEquals("monkey.snapshots.dlq", config.deadLetterTopic("monkey.snapshots"));
     assertEquals(Duration.ofSeconds(10), config.statusInterval());
     assertTrue(config.kafkaProperties().isEmpty());
@@ -79,6 +81,7 @@ class CollectorConfigTest {
     assertTrue(failure(CollectorConfig.builder().bootstrapServers("b").set("rotate.records", "lots")).contains("rotate.records must be a whole number"));
     assertTrue(failure(CollectorConfig.builder().bootstrapServers("b").set("max.open.files", "0")).contains("max.open.files must be positive"));
     assertTrue(failure(CollectorConfig.builder().bootstrapServers("b").set("topics", "ok,not ok")).contains("'not ok' is not a legal Kafka topic"));
+    assertTrue(failure(CollectorConfig.builder().bootstrapServers("b").set("buffer.pool.bytes", "-1")).contains("buffer.pool.bytes must be positive (or 0: no reuse), got -1"));
     assertTrue(failure(CollectorConfig.builder().bootstrapServers("b").set("parquet.zstd.level", "23")).contains("parquet.zstd.level"));
     assertTrue(failure(CollectorConfig.builder().bootstrapServers("b").set("rotate.recordz", "5")).contains("unknown configuration key 'rotate.recordz'"));
     assertTrue(failure(CollectorConfig.builder().bootstrapServers("b").set("kafka.enable.auto.commit", "true")).contains("kafka.enable.auto.commit cannot be set"));

@@ -27,7 +27,7 @@ import picocli.CommandLine.Option;
     footer = {
       "",
       "Any key can also be set in --config (.properties or .yaml) or with --set KEY=VALUE:",
-      "  rotate.records, rotate.bytes, flush.idle.ms, flush.max.age.ms, max.open.files, buffer.memory.bytes,",
+      "  rotate.records, rotate.bytes, flush.idle.ms, flush.max.age.ms, max.open.files, buffer.memory.bytes, buffer.pool.bytes,",
       "  parquet.row.group.bytes, parquet.zstd.level, status.interval.ms, startup.timeout.ms,",
       "  kafka.<consumer/producer property> (e.g. kafka.security.protocol=SASL_SSL), hadoop.<property> (e.g. hadoop.fs.s3a.endpoint).",
       "Flags override the file. Exit codes: 0 stopped cleanly, 2 invalid configuration, 4 Kafka unreachable, 1 internal error."

@@ -11,9 +11,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * stay resident once they are closed. Thread-safe: files are written on the writer thread and closed
  * on decode threads.
  */
-final class ArrayPool<A> {
-  /** Bytes of arrays kept per element type at most. */
-  private static final long MAX_POOLED_BYTES = 32L << 20;
+public final class ArrayPool<A> {
+  private static final int TYPES = 5;
+  /** Bytes of arrays kept per element type at most (the collector's {@code buffer.pool.bytes} split evenly). */
+  private static volatile long maxPooledBytes = (160L << 20) / TYPES;
 
   static final ArrayPool<float[]> FLOATS = new ArrayPool<>(4);
   static final ArrayPool<double[]> DOUBLES = new ArrayPool<>(8);
@@ -27,6 +28,30 @@ final class ArrayPool<A> {
 
   private ArrayPool(int width) {
     this.width = width;
+  }
+
+  /**
+   * Bounds the arrays kept idle, over all element types, for this JVM (the pools are shared by its collectors);
+   * 0 turns reuse off. Arrays already pooled above a lower bound are released.
+   */
+  public static void bound(long totalBytes) {
+    if (totalBytes < 0) {
+      throw new IllegalArgumentException("pool bound must be >= 0, got " + totalBytes);
+    }
+    maxPooledBytes = totalBytes / TYPES;
+    for (ArrayPool<?> pool : new ArrayPool<?>[] {FLOATS, DOUBLES, INTS, LONGS, BYTES}) {
+      pool.trim();
+    }
+  }
+
+  private void trim() {
+    while (pooledBytes.get() > maxPooledBytes) {
+      A array = arrays.poll();
+      if (array == null) {
+        return;
+      }
+      pooledBytes.addAndGet(-bytes(array));
+    }
   }
 
   /** A pooled array (its contents are garbage), or a new one if there is none. */
@@ -45,7 +70,7 @@ final class ArrayPool<A> {
     if (bytes == 0) {
       return;
     }
-    if (pooledBytes.addAndGet(bytes) <= MAX_POOLED_BYTES) {
+    if (pooledBytes.addAndGet(bytes) <= maxPooledBytes) {
       arrays.offer(array);
     } else {
       pooledBytes.addAndGet(-bytes); // full: leave it to the garbage collector
