@@ -120,8 +120,8 @@ public final class DuckDbEngine extends SqlReportEngine {
       if (!files.isEmpty()) {
         // virtual columns only: no column data is read
         for (Object[] r : rows("SELECT DISTINCT run_id, filename FROM read_parquet(" + fileList(files)
-            + ", hive_partitioning = true, filename = true, hive_types = {'run_id': VARCHAR, 'kind': VARCHAR})"
-            + " ORDER BY run_id, filename")) {
+            + ", hive_partitioning = true, filename = true, union_by_name = true,"
+            + " hive_types = {'run_id': VARCHAR, 'kind': VARCHAR}) ORDER BY run_id, filename")) {
           map.put((String) r[1], (String) r[0]);
         }
       }

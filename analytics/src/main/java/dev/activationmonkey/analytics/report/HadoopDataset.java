@@ -5,7 +5,6 @@ import dev.activationmonkey.errors.InvalidInputException;
 import dev.activationmonkey.errors.ServiceUnavailableException;
 import java.io.FileNotFoundException;
 import java.io.IOException;
-import java.net.URI;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -34,14 +33,20 @@ final class HadoopDataset {
   record Listing(DatasetFiles files, Map<String, String> badFiles) {}
 
   static Listing list(String uri, Configuration conf) {
-    Path root = new Path(URI.create(uri.startsWith("file:") || DatasetFiles.isRemote(uri) ? uri : new java.io.File(uri).toURI().toString()));
+    // A bare path means what it means to Spark: a path on the default file system (fs.defaultFS; local in local mode).
+    Path root;
     FileSystem fs;
     try {
+      root = new Path(uri);
       fs = root.getFileSystem(conf);
+      root = fs.makeQualified(root);
     } catch (UnsupportedFileSystemException e) {
-      throw new InvalidInputException("No Hadoop FileSystem serves '" + root.toUri().getScheme() + "://' (" + uri + "). "
-          + "Put its connector on the classpath (s3a://: hadoop-aws and the AWS SDK bundle; gs://: gcs-connector; "
-          + "abfs://: hadoop-azure), e.g. with spark-submit --packages, or copy the dataset to a local folder.");
+      throw new InvalidInputException("No Hadoop FileSystem serves '" + new Path(uri).toUri().getScheme() + "://' ("
+          + uri + "). Put its connector on the classpath (s3a://: hadoop-aws and the AWS SDK bundle; gs://: "
+          + "gcs-connector; abfs://: hadoop-azure), e.g. with spark-submit --packages, or copy the dataset to a local "
+          + "folder.");
+    } catch (IllegalArgumentException e) {
+      throw new InvalidInputException("--data " + uri + " is not a path or URI Hadoop can parse: " + e.getMessage(), e);
     } catch (IOException e) {
       throw new ServiceUnavailableException("Cannot reach the file system of " + uri + ": " + e.getMessage(), e);
     }
@@ -107,15 +112,29 @@ final class HadoopDataset {
     }
   }
 
-  /** Null if the file's footer reads, else the reader's error in one line. */
+  /**
+   * Null if the file's footer reads, else the reader's error in one line. A file that is not Parquet, or is cut
+   * short, is the file's problem; an I/O error reaching it (access denied, a timeout, throttling) is the storage's,
+   * and stops the report with exit 4 rather than silently leave data out.
+   */
   private static String footerProblem(String file, boolean local, Configuration conf) {
     Path path = local ? new Path(new java.io.File(file).toURI()) : new Path(file);
     try (ParquetFileReader reader = ParquetFileReader.open(HadoopInputFile.fromPath(path, conf))) {
       reader.getFooter();
       return null;
-    } catch (IOException | RuntimeException e) {
-      String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-      return message.lines().findFirst().orElse(message);
+    } catch (java.io.EOFException | RuntimeException e) {
+      return oneLine(e);
+    } catch (IOException e) {
+      String message = oneLine(e);
+      if (message.contains("Parquet") || message.contains("FileMetaData") || message.contains("footer")) {
+        return message; // parquet-java reports a corrupt footer as an IOException
+      }
+      throw new ServiceUnavailableException("Cannot read " + file + ": " + message, e);
     }
+  }
+
+  private static String oneLine(Exception e) {
+    String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    return message.lines().findFirst().orElse(message);
   }
 }

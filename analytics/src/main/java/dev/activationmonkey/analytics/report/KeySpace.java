@@ -67,9 +67,10 @@ public record KeySpace(List<String> runs, long firstEpoch, long epochs, long fir
       run.append(" WHEN ").append(ReportSql.literal(runs.get(i))).append(" THEN ").append(i);
     }
     run.append(" END AS BIGINT)");
-    return "((((" + run + " * " + epochs + " + (epoch - " + firstEpoch + ")) * " + iterations + " + (iteration - "
-        + firstIteration + ")) * " + layers + " + (layer_index - " + firstLayer + ")) * " + workers
-        + " + (partition_id - " + firstWorker + "))";
+    // Offsets in BIGINT: an INT column minus its minimum can pass 2^31, and the engines differ on INT overflow.
+    return "((((" + run + " * " + epochs + " + (CAST(epoch AS BIGINT) - " + firstEpoch + ")) * " + iterations
+        + " + (CAST(iteration AS BIGINT) - " + firstIteration + ")) * " + layers + " + (CAST(layer_index AS BIGINT) - "
+        + firstLayer + ")) * " + workers + " + (CAST(partition_id AS BIGINT) - " + firstWorker + "))";
   }
 
   /** A BIGINT with the row's worker's bit set (for at most {@link ReportSql#MAX_WORKER_BITS} workers). */

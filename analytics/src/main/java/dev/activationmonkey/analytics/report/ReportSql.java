@@ -273,6 +273,11 @@ public final class ReportSql {
   public static final int MAX_CODES = 40;
 
   static String codeExpression(java.util.List<String> names) {
+    if (names.isEmpty()) {
+      // No named parameter rows at all (a log of activations only, or NULL names only): every row is "NULL".
+      // CASE needs at least one WHEN in both engines' grammars.
+      return "CAST(1 AS BIGINT)";
+    }
     StringBuilder sb = new StringBuilder("CASE");
     for (int i = 0; i < names.size(); i++) {
       sb.append(" WHEN parameter_name = ").append(literal(names.get(i))).append(" THEN CAST(")

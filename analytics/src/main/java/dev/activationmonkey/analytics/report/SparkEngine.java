@@ -71,7 +71,7 @@ public final class SparkEngine extends SqlReportEngine {
     try {
       // Listed through the session's Hadoop configuration: its credentials and connectors serve remote URIs.
       listing = HadoopDataset.list(uri, spark.sparkContext().hadoopConfiguration());
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
       if (owns) {
         spark.stop();
       }
@@ -80,7 +80,12 @@ public final class SparkEngine extends SqlReportEngine {
     DatasetFiles files = listing.files();
     Map<String, String> bad = new LinkedHashMap<>(listing.badFiles());
     SparkEngine engine = new SparkEngine(spark, owns, files, bad);
-    engine.registerViews();
+    try {
+      engine.registerViews();
+    } catch (RuntimeException | Error e) {
+      engine.close();
+      throw e;
+    }
     return engine;
   }
 
@@ -106,8 +111,13 @@ public final class SparkEngine extends SqlReportEngine {
 
   private Dataset<Row> read(String table) {
     List<String> paths = files.files(table);
-    return spark.read().option("basePath", files.tableRoot(table)).option("mergeSchema", "true")
-        .parquet(paths.toArray(String[]::new));
+    // Local files by their file: URI: a plain path would resolve against fs.defaultFS (HDFS on a cluster).
+    return spark.read().option("basePath", qualified(files.tableRoot(table))).option("mergeSchema", "true")
+        .parquet(paths.stream().map(SparkEngine::qualified).toArray(String[]::new));
+  }
+
+  private static String qualified(String path) {
+    return DatasetFiles.isRemote(path) || path.startsWith("file:") ? path : new java.io.File(path).toURI().toString();
   }
 
   /** The session, for callers that run their own Spark SQL over the views. */

@@ -66,6 +66,25 @@ class ReportScenariosTest {
   }
 
   @Test
+  void logOfActivationsOnlyIsReported() throws Exception {
+    // logging.kinds: [activations] — no gradient, parameter or update rows at all.
+    TestLogs.writeRun(root, "acts", 100, 2, 0, List.of(Layer.healthy(0),
+        Layer.healthy(1).firingRate("CASE WHEN k < 3 THEN 0.0 ELSE 0.3 END")));
+    for (String kind : List.of("gradient", "parameter", "update")) {
+      try (java.util.stream.Stream<Path> walk = java.nio.file.Files.walk(root.resolve("snapshots/run_id=acts/kind=" + kind))) {
+        for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+          java.nio.file.Files.delete(p);
+        }
+      }
+    }
+    Report r = report();
+    assertEquals(List.of("acts"), r.runs().stream().map(RunReport::runId).toList());
+    LayerReport layer = r.runs().get(0).layers().get(1);
+    assertEquals(3, layer.deadWholeRun());
+    assertEquals(1, alerts(r, "dead-neurons").size(), r.alerts().toString());
+  }
+
+  @Test
   void neuronsThatDieLaterAreDeadInTheLastWindowButNotOverTheRun() {
     TestLogs.writeRun(root, "dying", 100, 1, 0, List.of(Layer.healthy(0),
         Layer.healthy(1).firingRate("CASE WHEN k < 6 AND i >= 50 THEN 0.0 ELSE 0.4 END")));
