@@ -304,6 +304,9 @@ public final class Collector implements AutoCloseable {
         report(now);
         commitOffsetsAsync();
         pending = writer.submit(() -> {
+          // Fences found before this poll (in maintenance or a rebalance) were re-seeked by repositionFenced, which
+          // dropped their records fetched before the seek: this poll's remaining records are all to be written.
+          reseeked.clear();
           processAll(polled, now);
           reseeked.clear();
           maintain(now);
@@ -810,6 +813,9 @@ public final class Collector implements AutoCloseable {
     public void onPartitionsAssigned(Collection<TopicPartition> assigned) {
       awaitWriterInCallback();
       assigned.forEach(fenced::remove); // recovered below
+      // Re-seeked below: what this poll returns for them is read after the seek and must be written. (A fence found
+      // while they were revoked left them in reseeked; skipping their fresh records would commit past a gap.)
+      assigned.forEach(reseeked::remove);
       try {
         for (TopicPartition tp : assigned) {
           batches.put(tp, recoverAndSeek(tp));
