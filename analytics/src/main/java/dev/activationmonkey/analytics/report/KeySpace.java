@@ -67,10 +67,18 @@ public record KeySpace(List<String> runs, long firstEpoch, long epochs, long fir
       run.append(" WHEN ").append(ReportSql.literal(runs.get(i))).append(" THEN ").append(i);
     }
     run.append(" END AS BIGINT)");
-    // Offsets in BIGINT: an INT column minus its minimum can pass 2^31, and the engines differ on INT overflow.
-    return "((((" + run + " * " + epochs + " + (CAST(epoch AS BIGINT) - " + firstEpoch + ")) * " + iterations
-        + " + (CAST(iteration AS BIGINT) - " + firstIteration + ")) * " + layers + " + (CAST(layer_index AS BIGINT) - "
-        + firstLayer + ")) * " + workers + " + (CAST(partition_id AS BIGINT) - " + firstWorker + "))";
+    return "((((" + run + " * " + epochs + " + " + offset("epoch", firstEpoch, epochs) + ") * " + iterations + " + "
+        + offset("iteration", firstIteration, iterations) + ") * " + layers + " + "
+        + offset("layer_index", firstLayer, layers) + ") * " + workers + " + "
+        + offset("partition_id", firstWorker, workers) + ")";
+  }
+
+  /**
+   * A column's offset from its minimum. An INT column's offset fits an INT when its range does; a wider range is
+   * taken in BIGINT (the engines differ on INT overflow: DuckDB fails, Spark wraps).
+   */
+  private static String offset(String column, long first, long size) {
+    return size > Integer.MAX_VALUE ? "(CAST(" + column + " AS BIGINT) - " + first + ")" : "(" + column + " - " + first + ")";
   }
 
   /** A BIGINT with the row's worker's bit set (for at most {@link ReportSql#MAX_WORKER_BITS} workers). */
