@@ -60,9 +60,89 @@ class DemoIT {
       assertEquals(snapshotsSent, rows.getLong(2), "no Kafka record written twice");
     }
     assertTrue(output.contains("act. zero"), "the demo prints its per-layer report: " + output);
+    long firingValues = duckDbFiringValues(dataset);
+    assertTrue(firingValues > 0, "per-neuron firing rates written as list columns");
+
+    // Two more independent readers of the same files: Spark SQL and pyarrow (issue: readable by DuckDB, Spark, pyarrow).
+    // Spark 3.5's vectorized reader cannot decode BYTE_STREAM_SPLIT (the float columns' encoding): its row reader can.
+    org.apache.spark.sql.SparkSession spark = org.apache.spark.sql.SparkSession.builder().master("local[1]")
+        .appName("demo-read-back").config("spark.ui.enabled", "false")
+        .config("spark.sql.parquet.enableVectorizedReader", "false").getOrCreate();
+    try {
+      org.apache.spark.sql.Row row = spark.read().parquet(dataset.resolve("snapshots").toUri().toString())
+          .selectExpr("count(*)", "sum(CASE WHEN firing_rate IS NULL THEN 0 ELSE size(firing_rate) END)").first();
+      assertEquals(snapshotsSent, row.getLong(0), "Spark reads one row per snapshot");
+      assertEquals(firingValues, row.getLong(1), "Spark reads the same list columns");
+    } finally {
+      spark.stop();
+    }
+    // The report on the collector's own files, both engines: the same runs and per-iteration rows.
+    dev.activationmonkey.analytics.report.Report duck;
+    try (var engine = new dev.activationmonkey.analytics.report.DuckDbEngine(
+        dev.activationmonkey.analytics.ActivationLog.open(dataset.toString()), true)) {
+      duck = new dev.activationmonkey.analytics.report.ReportBuilder(engine,
+          dev.activationmonkey.analytics.report.Thresholds.defaults()).build(dataset.toString(), java.util.List.of());
+    }
+    dev.activationmonkey.analytics.report.Report onSpark;
+    try (var engine = dev.activationmonkey.analytics.report.SparkEngine.open(dataset.toString(), "local[1]")) {
+      onSpark = new dev.activationmonkey.analytics.report.ReportBuilder(engine,
+          dev.activationmonkey.analytics.report.Thresholds.defaults()).build(dataset.toString(), java.util.List.of());
+    }
+    assertEquals(1, duck.runs().size());
+    assertEquals(duck.runs().get(0).runId(), onSpark.runs().get(0).runId());
+    assertEquals(duck.runs().get(0).series().size(), onSpark.runs().get(0).series().size());
+    assertEquals(duck.alerts().size(), onSpark.alerts().size());
+    String pyarrow = pyarrowCounts(dataset);
+    if (pyarrow != null) {
+      assertEquals(snapshotsSent + " " + firingValues, pyarrow, "pyarrow reads the same rows and list values");
+    }
 
     MonkeyCommandLineTest.Result status = MonkeyCommandLineTest.run("kafka", "status", "--data-dir", kafka.toString());
     assertEquals(ExitCode.UNAVAILABLE, status.code(), "no broker left running: " + status.out());
+  }
+
+  private static long duckDbFiringValues(Path dataset) throws Exception {
+    try (Connection connection = DriverManager.getConnection("jdbc:duckdb:");
+        Statement statement = connection.createStatement();
+        ResultSet rows = statement.executeQuery("SELECT sum(coalesce(len(firing_rate), 0)) FROM read_parquet('"
+            + dataset.resolve("snapshots") + "/**/*.parquet', hive_partitioning = true)")) {
+      rows.next();
+      return rows.getLong(1);
+    }
+  }
+
+  /**
+   * "ROWS LIST_VALUES" as pyarrow reads the snapshots table, or null where no python with pyarrow is installed
+   * (CI installs one and sets MONKEY_PYTHON; there its absence fails the test).
+   */
+  private static String pyarrowCounts(Path dataset) throws Exception {
+    String python = System.getenv().getOrDefault("MONKEY_PYTHON", "python3");
+    String script = String.join("\n",
+        "import sys, pyarrow.dataset as ds, pyarrow.compute as pc",
+        "t = ds.dataset(sys.argv[1], format='parquet', partitioning='hive', ignore_prefixes=['_', '.']).to_table()",
+        "print(t.num_rows, pc.sum(pc.list_value_length(t.column('firing_rate')).fill_null(0)).as_py() or 0)");
+    Process process;
+    try {
+      process = new ProcessBuilder(python, "-c", script, dataset.resolve("snapshots").toString())
+          .redirectErrorStream(true).start();
+    } catch (java.io.IOException e) {
+      return absent("no " + python + ": " + e.getMessage());
+    }
+    String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+    int code = process.waitFor();
+    if (code != 0 && out.contains("No module named 'pyarrow'")) {
+      return absent(out);
+    }
+    assertEquals(0, code, "pyarrow failed to read the dataset: " + out);
+    return out;
+  }
+
+  private static String absent(String why) {
+    if (System.getenv("MONKEY_PYTHON") != null) {
+      throw new AssertionError("MONKEY_PYTHON is set but pyarrow cannot run: " + why);
+    }
+    System.err.println("DemoIT: pyarrow check skipped (" + why + "); .ci/run installs pyarrow and sets MONKEY_PYTHON");
+    return null;
   }
 
   /** Keeps the demo's progress visible in the test log while capturing it. */

@@ -66,6 +66,10 @@ public final class SparkEngine extends SqlReportEngine {
     } catch (RuntimeException e) {
       throw new ServiceUnavailableException("Cannot start Spark on master " + master + ": " + e.getMessage(), e);
     }
+    // The collector writes float columns BYTE_STREAM_SPLIT-encoded; Spark 3.5's vectorized Parquet reader cannot
+    // decode that encoding ("Unsupported encoding: BYTE_STREAM_SPLIT"), parquet-java's row reader can. Session-level,
+    // so it also applies to a session spark-submit started.
+    spark.conf().set("spark.sql.parquet.enableVectorizedReader", "false");
     boolean owns = active == null || master != null;
     HadoopDataset.Listing listing;
     try {
