@@ -308,7 +308,6 @@ public final class Collector implements AutoCloseable {
           // dropped their records fetched before the seek: this poll's remaining records are all to be written.
           reseeked.clear();
           processAll(polled, now);
-          reseeked.clear();
           maintain(now);
           return null;
         });

@@ -51,16 +51,18 @@ class DemoIT {
     assertTrue(snapshotsSent > 0, output);
 
     // An independent reader: DuckDB straight over the files, no Activation Monkey code involved.
+    long firingValues;
     try (Connection connection = DriverManager.getConnection("jdbc:duckdb:");
         Statement statement = connection.createStatement();
-        ResultSet rows = statement.executeQuery("SELECT count(*), count(DISTINCT (kafka_partition, kafka_offset)) FROM read_parquet('"
-            + dataset.resolve("snapshots") + "/**/*.parquet', hive_partitioning = true)")) {
+        ResultSet rows = statement.executeQuery("SELECT count(*), count(DISTINCT (kafka_partition, kafka_offset)),"
+            + " sum(coalesce(len(firing_rate), 0)) FROM read_parquet('" + dataset.resolve("snapshots")
+            + "/**/*.parquet', hive_partitioning = true)")) {
       rows.next();
       assertEquals(snapshotsSent, rows.getLong(1), "one Parquet row per snapshot the trainer sent");
       assertEquals(snapshotsSent, rows.getLong(2), "no Kafka record written twice");
+      firingValues = rows.getLong(3);
     }
     assertTrue(output.contains("act. zero"), "the demo prints its per-layer report: " + output);
-    long firingValues = duckDbFiringValues(dataset);
     assertTrue(firingValues > 0, "per-neuron firing rates written as list columns");
 
     // Two more independent readers of the same files: Spark SQL and pyarrow (issue: readable by DuckDB, Spark, pyarrow).
@@ -99,16 +101,6 @@ class DemoIT {
 
     MonkeyCommandLineTest.Result status = MonkeyCommandLineTest.run("kafka", "status", "--data-dir", kafka.toString());
     assertEquals(ExitCode.UNAVAILABLE, status.code(), "no broker left running: " + status.out());
-  }
-
-  private static long duckDbFiringValues(Path dataset) throws Exception {
-    try (Connection connection = DriverManager.getConnection("jdbc:duckdb:");
-        Statement statement = connection.createStatement();
-        ResultSet rows = statement.executeQuery("SELECT sum(coalesce(len(firing_rate), 0)) FROM read_parquet('"
-            + dataset.resolve("snapshots") + "/**/*.parquet', hive_partitioning = true)")) {
-      rows.next();
-      return rows.getLong(1);
-    }
   }
 
   /**
