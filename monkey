@@ -3,7 +3,8 @@
 #   ./monkey --help            every command
 #   ./monkey demo              the whole pipeline on this machine
 # Environment: JAVA_HOME (a JDK 17), MONKEY_JAVA_OPTS (extra JVM flags, e.g. -Xmx8g),
-#              MONKEY_STATE_DIR (default ./.monkey), MONKEY_OFFLINE=1 (build with mvn -o).
+#              MONKEY_STATE_DIR (default ./.monkey), MONKEY_OFFLINE=1 (build with mvn -o),
+#              OMP_NUM_THREADS (ND4J threads per op, default 1 here: see docs/trainer.md, "Threads").
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -35,6 +36,11 @@ OPENS=(--add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.ni
   --add-opens=java.base/java.util.concurrent=ALL-UNNAMED --add-opens=java.base/java.net=ALL-UNNAMED
   --add-opens=java.base/java.io=ALL-UNNAMED --add-opens=java.base/sun.nio.cs=ALL-UNNAMED
   --add-opens=java.base/sun.security.action=ALL-UNNAMED)
+
+# One ND4J (OpenMP/BLAS) thread per op unless the caller chose: every Spark task trains on its own thread, and the
+# snapshot listener's publishing thread needs a core; ND4J's default (every core per op) oversubscribes them and
+# trains the demo network no faster (docs/trainer.md, "Threads").
+export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
 
 # shellcheck disable=SC2086
 exec "$JAVA" "${OPENS[@]}" -Xmx6g -XX:+UseG1GC \

@@ -98,7 +98,8 @@ public final class Trainer {
     LiveProgress live = LiveProgress.of(runId);
     RunAccumulators accumulators = RunAccumulators.register(sc);
     ListenerConfig listenerConfig = new ListenerConfig(runId, spec.logging().kinds(), spec.logging().every(),
-        spec.logging().stats(), spec.logging().histogramKinds(), kafka, training.injectFailurePartition(), training.injectFailureAfter());
+        spec.logging().stats(), spec.logging().histogramKinds(), kafka, training.injectFailurePartition(),
+        training.injectFailureAfter(), spec.logging().copyBufferBytes());
     SnapshotListener listener = new SnapshotListener(listenerConfig, accumulators);
     int[] epochHolder = {0};
     double[] lossHolder = {Double.NaN};
@@ -212,7 +213,10 @@ public final class Trainer {
         .setAppName("activation-monkey " + runId)
         .set("spark.ui.enabled", "false")
         .set("spark.driver.host", "127.0.0.1")
-        .set("spark.driver.bindAddress", "127.0.0.1");
+        .set("spark.driver.bindAddress", "127.0.0.1")
+        // One ND4J thread per op on executors unless the user chose (docs/trainer.md, "Threads"); in local mode the
+        // driver JVM's own environment applies, which the monkey launcher sets the same way.
+        .setIfMissing("spark.executorEnv.OMP_NUM_THREADS", "1");
   }
 
   private static TrainingMaster<?, ?> trainingMaster(JobSpec spec) {

@@ -24,6 +24,7 @@ import java.util.concurrent.Callable;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -129,10 +130,10 @@ public final class OverheadBenchmark implements Callable<Integer> {
     }
     System.out.printf(Locale.ROOT, "overhead benchmark: single-JVM MultiLayerNetwork.fit with the workers' listener "
             + "(Spark's own cost is the same in both arms)%nnetwork 784-256-128-10 (demo job), %,d MNIST examples, "
-            + "batch %d; %d rounds of one %d-step block per arm (+ %d warm-up rounds), arms interleaved; "
-            + "Kafka %s topic %s%n",
-        batches.stream().mapToInt(DataSet::numExamples).sum(), batchSize, rounds, blockSteps, WARM_UP_ROUNDS, servers,
-        topic);
+            + "batch %d, %d ND4J thread(s) per op (OMP_NUM_THREADS); %d rounds of one %d-step block per arm (+ %d warm-up rounds), arms "
+            + "interleaved; Kafka %s topic %s%n",
+        batches.stream().mapToInt(DataSet::numExamples).sum(), batchSize, Nd4j.getEnvironment().maxThreads(), rounds, blockSteps,
+        WARM_UP_ROUNDS, servers, topic);
     // Every arm trains its own network for the whole run, one block of steps per round; a round runs one block of
     // each arm back to back, in a rotating order. The machine's speed drifts over seconds (other processes, a shared
     // host), far more than the listener costs: each logged block is compared with the unlogged block of its own

@@ -20,9 +20,14 @@ import java.util.Set;
  * @param kafka delivery settings
  * @param failPartition testing hook: the first attempt of this Spark partition throws after
  *     {@code failAfterIterations} iterations (once per JVM); -1 = never
+ * @param copyBufferBytes native memory per executor JVM for copies of arrays whose statistics the publishing thread
+ *     computes off the training thread; 0 = compute them on the training thread
  */
 public record ListenerConfig(String runId, Set<Kind> kinds, int every, StatsOptions stats, Set<Kind> histogramKinds,
-    KafkaSettings kafka, int failPartition, int failAfterIterations) implements Serializable {
+    KafkaSettings kafka, int failPartition, int failAfterIterations, long copyBufferBytes) implements Serializable {
+
+  /** 64 MiB: about 20 steps of every array of the demo network at every iteration. */
+  public static final long DEFAULT_COPY_BUFFER_BYTES = 64L << 20;
 
   public ListenerConfig {
     requireNonNull(runId, "runId is null");
@@ -33,6 +38,16 @@ public record ListenerConfig(String runId, Set<Kind> kinds, int every, StatsOpti
     if (every < 1) {
       throw new IllegalArgumentException("every must be >= 1, was " + every);
     }
+    if (copyBufferBytes < 0) {
+      throw new IllegalArgumentException("copyBufferBytes must be >= 0, was " + copyBufferBytes);
+    }
+  }
+
+  /** Statistics computed off the training thread, in the default copy buffer. */
+  public ListenerConfig(String runId, Set<Kind> kinds, int every, StatsOptions stats, Set<Kind> histogramKinds,
+      KafkaSettings kafka, int failPartition, int failAfterIterations) {
+    this(runId, kinds, every, stats, histogramKinds, kafka, failPartition, failAfterIterations,
+        DEFAULT_COPY_BUFFER_BYTES);
   }
 
   /** Histograms for every kind. */
@@ -56,7 +71,13 @@ public record ListenerConfig(String runId, Set<Kind> kinds, int every, StatsOpti
   }
 
   public ListenerConfig withKinds(Set<Kind> newKinds) {
-    return new ListenerConfig(runId, newKinds, every, stats, histogramKinds, kafka, failPartition, failAfterIterations);
+    return new ListenerConfig(runId, newKinds, every, stats, histogramKinds, kafka, failPartition, failAfterIterations,
+        copyBufferBytes);
+  }
+
+  public ListenerConfig withCopyBufferBytes(long bytes) {
+    return new ListenerConfig(runId, kinds, every, stats, histogramKinds, kafka, failPartition, failAfterIterations,
+        bytes);
   }
 
   public static Set<Kind> allKinds() {

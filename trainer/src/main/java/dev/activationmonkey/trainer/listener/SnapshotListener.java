@@ -16,8 +16,10 @@ import dev.activationmonkey.trainer.progress.LiveProgress;
 import dev.activationmonkey.trainer.publish.DeliveryCounts;
 import dev.activationmonkey.trainer.publish.DeliveryTotals;
 import dev.activationmonkey.trainer.publish.SnapshotProducer;
+import dev.activationmonkey.trainer.stats.ArrayCopies;
 import dev.activationmonkey.trainer.stats.ArrayStatistics;
 import dev.activationmonkey.trainer.stats.ArrayStats;
+import dev.activationmonkey.trainer.stats.DenseOutput;
 import dev.activationmonkey.trainer.stats.StatsOptions;
 import java.io.IOException;
 import java.io.ObjectInputStream;
@@ -25,8 +27,10 @@ import java.io.Serializable;
 import java.net.InetAddress;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
@@ -35,6 +39,7 @@ import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.layers.BaseOutputLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
+import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -61,6 +66,8 @@ public final class SnapshotListener extends BaseTrainingListener implements Seri
   private static final long serialVersionUID = 1L;
   private static final AtomicBoolean FAILURE_INJECTED = new AtomicBoolean();
   private static final String HOST = hostName();
+  /** The JVM's pools of array copies, one per memory bound (one in practice), shared by every task and thread. */
+  private static final Map<Long, ArrayCopies> COPIES = new ConcurrentHashMap<>();
 
   private final ListenerConfig config;
   private final RunAccumulators accumulators;
@@ -186,29 +193,46 @@ public final class SnapshotListener extends BaseTrainingListener implements Seri
     last[0] = iteration;
     LayerInfo[] info = layers(net);
     int n = Math.min(info.length, activations.size() - 1);
+    List<Item> items = new ArrayList<>(n + 1);
     for (int i = 0; i < n; i++) {
-      send(net, info[i], Kind.ACTIVATION, null, activations.get(i + 1), true);
+      items.add(new Item(info[i], Kind.ACTIVATION, null, activations.get(i + 1), true, 1.0, null));
     }
     if (n == info.length - 1 && net.getOutputLayer() instanceof BaseOutputLayer<?> output) {
-      long t = StageTimers.start();
-      INDArray out = outputActivations(output, activations.get(activations.size() - 1));
-      StageTimers.stop(Stage.OUTPUT_RECOMPUTE, t);
-      if (out != null) {
-        send(net, info[n], Kind.ACTIVATION, null, out, true);
+      OutputLayerInput in = OutputLayerInput.of(output, activations.get(activations.size() - 1), info[n].activation());
+      if (in != null) {
+        items.add(new Item(info[n], Kind.ACTIVATION, null, null, true, 1.0, in));
       }
     }
+    publish(net, items);
   }
 
-  /** A dense output layer's activations from its input: activation(input · W + b), outside workspaces. */
-  private static INDArray outputActivations(BaseOutputLayer<?> output, INDArray input) {
-    INDArray w = output.getParam("W");
-    INDArray b = output.getParam("b");
-    if (w == null || b == null || input.rank() != 2 || w.rank() != 2 || input.size(1) != w.size(0)) {
-      return null;
+  /**
+   * What a dense output layer's activations are computed from: DL4J's {@code onForwardPass} lists every layer's
+   * activations but the output layer's, so they are recomputed as activation(input · W + b).
+   */
+  private record OutputLayerInput(INDArray input, INDArray w, INDArray b, IActivation fn, String activation) {
+    static OutputLayerInput of(BaseOutputLayer<?> output, INDArray input, String activation) {
+      INDArray w = output.getParam("W");
+      INDArray b = output.getParam("b");
+      if (w == null || b == null || input.rank() != 2 || w.rank() != 2 || input.size(1) != w.size(0)) {
+        return null;
+      }
+      return new OutputLayerInput(input, w, b, output.layerConf().getActivationFn(), activation);
     }
-    try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-      INDArray z = input.castTo(w.dataType()).mmul(w).addiRowVector(b);
-      return output.layerConf().getActivationFn().getActivation(z, false);
+
+    /** The activations, in a new array outside workspaces: in Java where {@link DenseOutput} can, else ND4J ops. */
+    INDArray activations() {
+      long t = StageTimers.start();
+      try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+        INDArray direct = DenseOutput.compute(input, w, b, activation);
+        if (direct != null) {
+          return direct;
+        }
+        INDArray z = input.castTo(w.dataType()).mmul(w).addiRowVector(b);
+        return fn.getActivation(z, false);
+      } finally {
+        StageTimers.stop(Stage.OUTPUT_RECOMPUTE, t);
+      }
     }
   }
 
@@ -252,6 +276,7 @@ public final class SnapshotListener extends BaseTrainingListener implements Seri
 
   private void sendParameterTable(MultiLayerNetwork net, Kind kind, Map<String, INDArray> table) {
     LayerInfo[] info = layers(net);
+    List<Item> items = new ArrayList<>(table.size());
     for (Map.Entry<String, INDArray> e : table.entrySet()) {
       String key = e.getKey();
       int underscore = key.indexOf('_');
@@ -261,9 +286,11 @@ public final class SnapshotListener extends BaseTrainingListener implements Seri
       int layer = Integer.parseInt(key.substring(0, underscore));
       if (layer < info.length) {
         String parameter = key.substring(underscore + 1);
-        send(net, info[layer], kind, parameter, e.getValue(), false, gradientScale(net, kind, layer, parameter));
+        items.add(new Item(info[layer], kind, parameter, e.getValue(), false, gradientScale(net, kind, layer, parameter),
+            null));
       }
     }
+    publish(net, items);
   }
 
   /**
@@ -280,25 +307,119 @@ public final class SnapshotListener extends BaseTrainingListener implements Seri
     return batch > 1 && net.getLayer(layer).updaterDivideByMinibatch(parameter) ? 1.0 / batch : 1.0;
   }
 
-  private void send(MultiLayerNetwork net, LayerInfo layer, Kind kind, String parameter, INDArray array,
-      boolean activations) {
-    send(net, layer, kind, parameter, array, activations, 1.0);
+  /**
+   * One array to summarise, and what its snapshot says about it.
+   *
+   * @param array the array, or null for an output layer's activations, computed from {@code output}
+   */
+  private record Item(LayerInfo layer, Kind kind, String parameter, INDArray array, boolean activations, double scale,
+      OutputLayerInput output) {
+    /** The arrays this item reads. */
+    void arrays(List<INDArray> into) {
+      if (array != null) {
+        into.add(array);
+      } else {
+        into.add(output.input());
+        into.add(output.w());
+        into.add(output.b());
+      }
+    }
+
+    /** The same item over the copies of its arrays ({@code copies} maps each original to its copy). */
+    Item over(Map<INDArray, INDArray> copies) {
+      return array != null
+          ? new Item(layer, kind, parameter, copies.get(array), activations, scale, null)
+          : new Item(layer, kind, parameter, null, activations, scale, new OutputLayerInput(copies.get(output.input()),
+              copies.get(output.w()), copies.get(output.b()), output.fn(), output.activation()));
+    }
   }
 
-  private void send(MultiLayerNetwork net, LayerInfo layer, Kind kind, String parameter, INDArray array,
-      boolean activations, double scale) {
-    long t = StageTimers.start();
-    StatsOptions options = activations ? config.stats(kind) : StatsOptions.momentsOnlyWithHistogram(config.stats(kind));
-    ArrayStats stats = ArrayStatistics.compute(array, options, activations ? layer.saturation() : null, activations,
-        scale);
-    t = stopAndRestart(statsStage(kind), t);
+  /** Where and when a callback's snapshots were taken, fixed on the training thread. */
+  private record Stamp(TaskBinding binding, int epoch, long iteration, long timestampMillis, String thread) {}
+
+  /**
+   * Snapshots of {@code items}, sent in one hand-off. Their arrays are valid only during this callback: they are
+   * copied (one native copy each, see {@link ArrayCopies}) and the statistics, records, encoding and sending happen
+   * on the publishing thread, off the training thread. If the copies' memory bound is reached (the publishing thread
+   * is behind) or copying is off, the statistics are computed here and only encoding and sending are handed off.
+   * Either way the records enter the producer's queue in callback order.
+   */
+  private void publish(MultiLayerNetwork net, List<Item> items) {
+    if (items.isEmpty()) {
+      return;
+    }
     TaskBinding b = binding();
-    LayerSnapshot s = toRecord(b, net.getEpochCount(), net.getIterationCount(), layer, kind, parameter, stats);
-    t = stopAndRestart(Stage.RECORD, t);
-    // Encoding and the Kafka send (lz4 compression runs inside send()) happen on the publishing thread.
-    producer().sendAsync(RecordKeys.worker(config.runId(), b.partitionId()), s,
-        b.counts());
+    Stamp stamp = new Stamp(b, net.getEpochCount(), net.getIterationCount(), System.currentTimeMillis(),
+        Thread.currentThread().getName());
+    byte[] key = RecordKeys.worker(config.runId(), b.partitionId());
+    long t = StageTimers.start();
+    Map<INDArray, INDArray> copies = copy(items);
+    StageTimers.stop(Stage.COPY, t);
+    if (copies != null) {
+      ArrayCopies pool = copies();
+      producer().sendAsync(key, () -> {
+        try {
+          List<LayerSnapshot> records = new ArrayList<>(items.size());
+          for (Item item : items) {
+            records.add(snapshot(stamp, item.over(copies)));
+          }
+          return records;
+        } finally {
+          copies.values().forEach(pool::release);
+        }
+      }, b.counts());
+      return;
+    }
+    t = StageTimers.start();
+    List<LayerSnapshot> records = new ArrayList<>(items.size());
+    for (Item item : items) {
+      records.add(snapshot(stamp, item));
+    }
+    t = stopAndRestart(Stage.ON_TRAINING_THREAD, t);
+    producer().sendAsync(key, () -> records, b.counts());
     StageTimers.stop(Stage.SEND, t);
+  }
+
+  /** Copies of every array the items read, or null (nothing held) if any cannot be copied. */
+  private Map<INDArray, INDArray> copy(List<Item> items) {
+    ArrayCopies pool = copies();
+    if (pool == null) {
+      return null;
+    }
+    List<INDArray> arrays = new ArrayList<>();
+    for (Item item : items) {
+      item.arrays(arrays);
+    }
+    Map<INDArray, INDArray> copies = new IdentityHashMap<>();
+    for (INDArray array : arrays) {
+      if (!copies.containsKey(array)) {
+        INDArray copy = pool.copyOf(array);
+        if (copy == null) {
+          copies.values().forEach(pool::release);
+          return null;
+        }
+        copies.put(array, copy);
+      }
+    }
+    return copies;
+  }
+
+  private LayerSnapshot snapshot(Stamp stamp, Item item) {
+    long t = StageTimers.start();
+    INDArray array = item.array() != null ? item.array() : item.output().activations();
+    StatsOptions options = item.activations() ? config.stats(item.kind())
+        : StatsOptions.momentsOnlyWithHistogram(config.stats(item.kind()));
+    ArrayStats stats = ArrayStatistics.compute(array, options, item.activations() ? item.layer().saturation() : null,
+        item.activations(), item.scale());
+    t = stopAndRestart(statsStage(item.kind()), t);
+    LayerSnapshot s = toRecord(stamp, item.layer(), item.kind(), item.parameter(), stats);
+    StageTimers.stop(Stage.RECORD, t);
+    return s;
+  }
+
+  /** The JVM's pool of array copies for this configuration's bound; null when copying is off. */
+  private ArrayCopies copies() {
+    return config.copyBufferBytes() == 0 ? null : COPIES.computeIfAbsent(config.copyBufferBytes(), ArrayCopies::new);
   }
 
   private SnapshotProducer producer() {
@@ -324,21 +445,21 @@ public final class SnapshotListener extends BaseTrainingListener implements Seri
     };
   }
 
-  private LayerSnapshot toRecord(TaskBinding b, int epoch, long iteration, LayerInfo layer, Kind kind,
-      String parameter, ArrayStats stats) {
+  private LayerSnapshot toRecord(Stamp stamp, LayerInfo layer, Kind kind, String parameter, ArrayStats stats) {
+    TaskBinding b = stamp.binding();
     LayerSnapshot s = new LayerSnapshot();
     s.setRunId(config.runId());
     s.setWorker(new WorkerId(b.partitionId(), b.attemptNumber(), b.taskAttemptId(), b.stageId(), b.executorId(), HOST,
-        Thread.currentThread().getName()));
-    s.setEpoch(epoch);
-    s.setIteration(iteration);
+        stamp.thread()));
+    s.setEpoch(stamp.epoch());
+    s.setIteration(stamp.iteration());
     s.setLayerIndex(layer.index());
     s.setLayerName(layer.name());
     s.setLayerType(layer.type());
     s.setActivationFunction(layer.activation());
     s.setKind(kind);
     s.setParameterName(parameter);
-    s.setTimestampMillis(Instant.ofEpochMilli(System.currentTimeMillis()));
+    s.setTimestampMillis(Instant.ofEpochMilli(stamp.timestampMillis()));
     s.setCount(stats.count());
     s.setMean(stats.mean());
     s.setStd(stats.std());

@@ -72,7 +72,17 @@ public final class SnapshotProducer implements AutoCloseable {
   private volatile Thread publisher;
   private volatile boolean closing;
 
-  private record Pending(byte[] key, SpecificRecordBase record, DeliveryCounts counts) {}
+  private record Pending(byte[] key, Deferred records, DeliveryCounts counts) {}
+
+  /**
+   * Records made on the publishing thread when it reaches them, e.g. statistics of arrays the training thread copied:
+   * the work leaves the training thread, and the records keep their place in the queue's order.
+   */
+  @FunctionalInterface
+  public interface Deferred {
+    /** The records, all sent with the key they were queued with; called once, on one thread. */
+    List<? extends SpecificRecordBase> records();
+  }
 
   /** The shared producer of this JVM for these settings, created on first use. */
   public static SnapshotProducer forSettings(KafkaSettings settings) {
@@ -129,7 +139,16 @@ public final class SnapshotProducer implements AutoCloseable {
    * {@code counts}. Waits at most {@code maxBlockMillis} for room in the queue, then spills the record itself.
    */
   public void sendAsync(byte[] key, SpecificRecordBase record, DeliveryCounts counts) {
-    Pending pending = new Pending(key, record, counts);
+    sendAsync(key, () -> List.of(record), counts);
+  }
+
+  /**
+   * Queues records to be made (see {@link Deferred}), encoded and sent by the publishing thread, all with
+   * {@code key}; like {@link #sendAsync(byte[], SpecificRecordBase, DeliveryCounts)} otherwise. If the queue has no
+   * room within {@code maxBlockMillis}, they are made here and spilled.
+   */
+  public void sendAsync(byte[] key, Deferred records, DeliveryCounts counts) {
+    Pending pending = new Pending(key, records, counts);
     accepted.incrementAndGet();
     startPublisher();
     boolean queued = queue.offer(pending);
@@ -141,9 +160,11 @@ public final class SnapshotProducer implements AutoCloseable {
       }
     }
     if (!queued) {
-      // The publisher cannot keep up (or is gone): keep the record on disk rather than stall training.
+      // The publisher cannot keep up (or is gone): keep the records on disk rather than stall training.
       try {
-        spill(key, SnapshotCodec.INSTANCE.encode(record), counts, null);
+        for (SpecificRecordBase record : make(pending)) {
+          spill(key, SnapshotCodec.INSTANCE.encode(record), counts, null);
+        }
       } finally {
         handled.incrementAndGet();
       }
@@ -189,11 +210,25 @@ public final class SnapshotProducer implements AutoCloseable {
 
   private void handle(Pending p) {
     try {
-      send(p.key(), SnapshotCodec.INSTANCE.encode(p.record()), p.counts());
-    } catch (RuntimeException e) {
-      drop(p.counts(), "it could not be encoded", e);
+      for (SpecificRecordBase record : make(p)) {
+        try {
+          send(p.key(), SnapshotCodec.INSTANCE.encode(record), p.counts());
+        } catch (RuntimeException e) {
+          drop(p.counts(), "it could not be encoded", e);
+        }
+      }
     } finally {
       handled.incrementAndGet();
+    }
+  }
+
+  /** The pending records, or none (one drop counted and logged) if making them failed. */
+  private List<? extends SpecificRecordBase> make(Pending p) {
+    try {
+      return p.records().records();
+    } catch (RuntimeException e) {
+      drop(p.counts(), "its statistics could not be computed", e);
+      return List.of();
     }
   }
 

@@ -20,8 +20,11 @@ import org.apache.kafka.clients.producer.ProducerConfig;
  * @param histogramKinds kinds that get histograms (default activations and gradients: parameters and updates
  *     of large weight matrices cost the most and are read least)
  * @param kafka delivery settings
+ * @param copyBufferBytes native memory per executor JVM for array copies whose statistics the publishing thread
+ *     computes off the training thread (0 = compute on the training thread)
  */
-public record LoggingSpec(Set<Kind> kinds, int every, StatsOptions stats, Set<Kind> histogramKinds, KafkaSettings kafka) {
+public record LoggingSpec(Set<Kind> kinds, int every, StatsOptions stats, Set<Kind> histogramKinds, KafkaSettings kafka,
+    long copyBufferBytes) {
 
   static final List<String> KIND_NAMES = List.of("activations", "gradients", "parameters", "updates");
   /** Producer properties the trainer owns: snapshots are bytes, and duplicates must not appear on retries. */
@@ -50,6 +53,7 @@ public record LoggingSpec(Set<Kind> kinds, int every, StatsOptions stats, Set<Ki
     int sampleMax = sample.integer("max-values", 4096, 1, 1 << 22);
     sample.done();
     double nearZero = n.number("near-zero-threshold", 1e-6, 0, 1e6);
+    long copyBufferMb = n.integer("copy-buffer-mb", 64L, 0, 1L << 20);
     SpecNode k = n.object("kafka");
     String servers = k.string("bootstrap-servers", "localhost:9092");
     String topic = k.string("topic", KafkaSettings.DEFAULT_TOPIC);
@@ -74,7 +78,7 @@ public record LoggingSpec(Set<Kind> kinds, int every, StatsOptions stats, Set<Ki
     n.done();
     return new LoggingSpec(kinds, every, new StatsOptions(bins, neurons, sampleExamples, sampleMax, nearZero),
         histogramKinds, new KafkaSettings(servers, topic, maxBlock, deliveryTimeout, spillDir, spillMaxMb << 20, finalDrain,
-            properties));
+            properties), copyBufferMb << 20);
   }
 
   private static Set<Kind> kinds(SpecNode n, String key, List<String> defaults) {
@@ -90,6 +94,6 @@ public record LoggingSpec(Set<Kind> kinds, int every, StatsOptions stats, Set<Ki
   }
 
   public LoggingSpec withKafka(KafkaSettings newKafka) {
-    return new LoggingSpec(kinds, every, stats, histogramKinds, newKafka);
+    return new LoggingSpec(kinds, every, stats, histogramKinds, newKafka, copyBufferBytes);
   }
 }

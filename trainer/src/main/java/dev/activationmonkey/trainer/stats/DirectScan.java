@@ -63,8 +63,7 @@ final class DirectScan {
       // The buffer's address pointer already points at the buffer's own offset; a view may start further in.
       long position = array.offset() - array.data().offset();
       if (array.dataType() == DataType.FLOAT) {
-        FloatBuffer buffer = new FloatPointer(array.data().addressPointer()).position(position).limit(position + n)
-            .asBuffer();
+        FloatBuffer buffer = floats(array);
         float[] scratch = FLOATS.get();
         return new Source(n) {
           @Override
@@ -91,6 +90,14 @@ final class DirectScan {
         }
       };
     }
+  }
+
+  /** A float array's elements in memory order, over its native memory (no copy). */
+  static FloatBuffer floats(INDArray array) {
+    int n = (int) array.length();
+    // The buffer's address pointer already points at the buffer's own offset; a view may start further in.
+    long position = array.offset() - array.data().offset();
+    return new FloatPointer(array.data().addressPointer()).position(position).limit(position + n).asBuffer();
   }
 
   /** The result of the scan, before scaling. */
