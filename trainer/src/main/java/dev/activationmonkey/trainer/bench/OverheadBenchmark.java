@@ -144,6 +144,7 @@ public final class OverheadBenchmark implements Callable<Integer> {
     }
     double[][] seconds = new double[arms.size()][rounds];
     double[][] cpu = new double[arms.size()][rounds];
+    double[][] gc = new double[arms.size()][rounds];
     int cursor = 0;
     for (int round = -WARM_UP_ROUNDS; round < rounds; round++) {
       if (round == 0) {
@@ -154,10 +155,12 @@ public final class OverheadBenchmark implements Callable<Integer> {
       for (int k = 0; k < arms.size(); k++) {
         int a = Math.floorMod(k + round, arms.size());
         long cpuStart = processCpuNanos();
+        long gcStart = gcMillis();
         double s = trained.get(a).block(batches, cursor, blockSteps);
         if (round >= 0) {
           seconds[a][round] = s;
           cpu[a][round] = (processCpuNanos() - cpuStart) / 1e9;
+          gc[a][round] = gcMillis() - gcStart;
         }
       }
       cursor = (cursor + blockSteps) % batches.size();
@@ -174,8 +177,8 @@ public final class OverheadBenchmark implements Callable<Integer> {
     }
     int perBlock = trained.get(0).examples(batches, blockSteps);
     double off = median(seconds[0]);
-    System.out.printf(Locale.ROOT, "%-55s %,10.0f samples/s  %.3f CPU-s/block%n", "logging off:", perBlock / off,
-        median(cpu[0]));
+    System.out.printf(Locale.ROOT, "%-55s %,10.0f samples/s  %.3f CPU-s/block  GC pauses %.1f ms/block%n",
+        "logging off:", perBlock / off, median(cpu[0]), mean(gc[0]));
     double[] targets = new double[arms.size()];
     Arrays.fill(targets, 1.05);
     if (!skipEvery) {
@@ -192,10 +195,10 @@ public final class OverheadBenchmark implements Callable<Integer> {
       double[] sorted = ratios.clone();
       Arrays.sort(sorted);
       System.out.printf(Locale.ROOT, "%-55s %,10.0f samples/s  ratio %.3f (quartiles %.3f-%.3f; target <= %.2f: %s)"
-              + "  %,d snapshots/block  CPU ratio %.3f%n",
+              + "  %,d snapshots/block  CPU ratio %.3f  GC pauses %.1f ms/block%n",
           arms.get(a).name() + ":", perBlock / median(seconds[a]), ratio, quantile(sorted, 0.25),
           quantile(sorted, 0.75), targets[a], ratio <= targets[a] ? "met" : "MISSED", trained.get(a).snapshots() / rounds,
-          median(cpuRatios));
+          median(cpuRatios), mean(gc[a]));
     }
     if (StageTimers.ENABLED) {
       long logged = Math.max(1, loggedSteps);
@@ -276,6 +279,22 @@ public final class OverheadBenchmark implements Callable<Integer> {
   private static long processCpuNanos() {
     return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
         .getProcessCpuTime();
+  }
+
+  /** Milliseconds this JVM's collectors have spent in pauses (G1: young and mixed pauses, and full collections). */
+  private static long gcMillis() {
+    long total = 0;
+    for (java.lang.management.GarbageCollectorMXBean bean : java.lang.management.ManagementFactory
+        .getGarbageCollectorMXBeans()) {
+      if (!bean.getName().contains("Concurrent")) { // G1's concurrent cycle runs beside the application
+        total += Math.max(0, bean.getCollectionTime());
+      }
+    }
+    return total;
+  }
+
+  private static double mean(double[] values) {
+    return Arrays.stream(values).average().orElse(0);
   }
 
   private static double median(double[] values) {

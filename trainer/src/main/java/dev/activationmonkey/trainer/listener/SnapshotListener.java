@@ -32,6 +32,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
 import org.apache.spark.util.TaskCompletionListener;
@@ -65,6 +68,8 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class SnapshotListener extends BaseTrainingListener implements Serializable {
   private static final long serialVersionUID = 1L;
   private static final AtomicBoolean FAILURE_INJECTED = new AtomicBoolean();
+  private static final Logger LOG = Logger.getLogger(SnapshotListener.class.getName());
+  private static final AtomicInteger SNAPSHOT_FAILURES = new AtomicInteger();
   private static final String HOST = hostName();
   /** The JVM's pools of array copies, one per memory bound (one in practice), shared by every task and thread. */
   private static final Map<Long, ArrayCopies> COPIES = new ConcurrentHashMap<>();
@@ -352,35 +357,50 @@ public final class SnapshotListener extends BaseTrainingListener implements Seri
     Stamp stamp = new Stamp(b, net.getEpochCount(), net.getIterationCount(), System.currentTimeMillis(),
         Thread.currentThread().getName());
     byte[] key = RecordKeys.worker(config.runId(), b.partitionId());
+    SnapshotProducer producer = producer();
     long t = StageTimers.start();
     Map<INDArray, INDArray> copies = copy(items);
     StageTimers.stop(Stage.COPY, t);
     if (copies != null) {
       ArrayCopies pool = copies();
-      producer().sendAsync(key, () -> {
-        try {
-          List<LayerSnapshot> records = new ArrayList<>(items.size());
-          for (Item item : items) {
-            records.add(snapshot(stamp, item.over(copies)));
-          }
-          return records;
-        } finally {
+      AtomicBoolean released = new AtomicBoolean();
+      Runnable release = () -> {
+        if (released.compareAndSet(false, true)) {
           copies.values().forEach(pool::release);
         }
-      }, b.counts());
+      };
+      try {
+        producer.sendAsync(key, () -> {
+          try {
+            List<LayerSnapshot> records = new ArrayList<>(items.size());
+            for (Item item : items) {
+              snapshot(stamp, item.over(copies), records, b.counts());
+            }
+            return records;
+          } finally {
+            release.run();
+          }
+        }, b.counts());
+      } catch (RuntimeException e) {
+        release.run();
+        throw e;
+      }
       return;
     }
     t = StageTimers.start();
     List<LayerSnapshot> records = new ArrayList<>(items.size());
     for (Item item : items) {
-      records.add(snapshot(stamp, item));
+      snapshot(stamp, item, records, b.counts());
     }
     t = stopAndRestart(Stage.ON_TRAINING_THREAD, t);
-    producer().sendAsync(key, () -> records, b.counts());
+    producer.sendAsync(key, () -> records, b.counts());
     StageTimers.stop(Stage.SEND, t);
   }
 
-  /** Copies of every array the items read, or null (nothing held) if any cannot be copied. */
+  /**
+   * Copies of every array the items read, or null (nothing held) if copying is off, an array cannot be copied, or
+   * the copies do not fit the buffer's bound (then at once, before copying anything, if they never could).
+   */
   private Map<INDArray, INDArray> copy(List<Item> items) {
     ArrayCopies pool = copies();
     if (pool == null) {
@@ -391,17 +411,44 @@ public final class SnapshotListener extends BaseTrainingListener implements Seri
       item.arrays(arrays);
     }
     Map<INDArray, INDArray> copies = new IdentityHashMap<>();
+    long bytes = 0;
     for (INDArray array : arrays) {
-      if (!copies.containsKey(array)) {
-        INDArray copy = pool.copyOf(array);
-        if (copy == null) {
-          copies.values().forEach(pool::release);
-          return null;
-        }
-        copies.put(array, copy);
+      if (copies.put(array, array) == null) {
+        bytes += array.length() * array.dataType().width();
       }
     }
+    if (bytes > pool.maxBytes()) {
+      return null;
+    }
+    for (Map.Entry<INDArray, INDArray> e : copies.entrySet()) {
+      INDArray copy = pool.copyOf(e.getKey());
+      if (copy == null) {
+        copies.forEach((original, held) -> {
+          if (held != original) {
+            pool.release(held);
+          }
+        });
+        return null;
+      }
+      e.setValue(copy);
+    }
     return copies;
+  }
+
+  /**
+   * Adds the item's snapshot to {@code into}; if it cannot be made, counts a dropped record and logs the cause (the
+   * first few times) instead, so that one bad array costs its own snapshot only, and never the training run.
+   */
+  private void snapshot(Stamp stamp, Item item, List<LayerSnapshot> into, DeliveryCounts counts) {
+    try {
+      into.add(snapshot(stamp, item));
+    } catch (RuntimeException e) {
+      counts.dropped();
+      if (SNAPSHOT_FAILURES.incrementAndGet() <= 10) {
+        LOG.log(Level.WARNING, "could not make the " + item.kind() + " snapshot of layer " + item.layer().index()
+            + (item.parameter() == null ? "" : " parameter " + item.parameter()) + "; counted as dropped", e);
+      }
+    }
   }
 
   private LayerSnapshot snapshot(Stamp stamp, Item item) {

@@ -40,7 +40,8 @@ public final class DeliveryCounts {
     }
   }
 
-  void dropped() {
+  /** One record lost for good: refused by the broker, no spill room, or (the listener) it could not be made. */
+  public void dropped() {
     dropped.increment();
     if (parent != null) {
       parent.dropped();

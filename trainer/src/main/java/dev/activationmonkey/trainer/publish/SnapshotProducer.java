@@ -37,12 +37,13 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * After a send that blocked and failed, the producer is bypassed (records go straight to the spill) for the
  * same period, so that a broker outage costs training at most one blocked send per period.
  *
- * <p>{@link #sendAsync} takes a record off the training thread: it is queued (bounded, {@value #QUEUE_CAPACITY}
- * records) and one publishing thread per producer encodes and sends it. A training thread waits at most
- * {@code maxBlockMillis} for room in the queue; if there is none by then, it encodes the record itself and spills
- * it (counted), so training never waits on a slow broker for longer than that. {@link #flush} first waits until
- * every record queued before the call has been handed to Kafka, then flushes Kafka, so counts read after it are
- * complete.
+ * <p>{@link #sendAsync} takes work off the training thread: a hand-off (one record, or a {@link Deferred} that makes
+ * a callback's records, statistics included, when the publishing thread reaches it) is queued (bounded,
+ * {@value #QUEUE_CAPACITY} hand-offs) and one publishing thread per producer makes, encodes and sends the records in
+ * queue order. A training thread waits at most {@code maxBlockMillis} for room in the queue; if there is none by then,
+ * it makes and encodes the records itself and spills them (counted), so training never waits on a slow broker for
+ * longer than that. {@link #flush} first waits until every hand-off queued before the call has been handed to Kafka,
+ * then flushes Kafka, so counts read after it are complete.
  *
  * <p>Get instances with {@link #forSettings}; they are flushed and closed at JVM shutdown.
  */
@@ -62,7 +63,10 @@ public final class SnapshotProducer implements AutoCloseable {
   private volatile long bypassUntilNanos;
   private volatile boolean lastSendFailed;
 
-  /** Records queued for the publishing thread: seconds of the heaviest logging (~2–10 KB each on the heap). */
+  /**
+   * Hand-offs queued for the publishing thread, each one listener callback's snapshots (finished records, or array
+   * copies whose records it makes): seconds of the heaviest logging.
+   */
   static final int QUEUE_CAPACITY = 4096;
   private final BlockingQueue<Pending> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
   /** Records accepted by {@link #sendAsync}, and records fully handled (given to Kafka, spilled or dropped). */
@@ -159,6 +163,9 @@ public final class SnapshotProducer implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
+    if (queued && closing) {
+      awaitQueued(); // close() drained the queue already: handle what came after it here (copies go back to their pool)
+    }
     if (!queued) {
       // The publisher cannot keep up (or is gone): keep the records on disk rather than stall training.
       try {
@@ -172,9 +179,10 @@ public final class SnapshotProducer implements AutoCloseable {
   }
 
   private void startPublisher() {
-    if (publisher == null) {
+    Thread current = publisher;
+    if (current == null || !current.isAlive()) {
       synchronized (publisherLock) {
-        if (publisher == null && !closing) {
+        if ((publisher == null || !publisher.isAlive()) && !closing) {
           Thread t = new Thread(this::publish, "activation-monkey-publisher-" + settings.topic());
           t.setDaemon(true); // drained by task ends and the shutdown hook; never the reason a JVM stays up
           t.start();
@@ -222,11 +230,14 @@ public final class SnapshotProducer implements AutoCloseable {
     }
   }
 
-  /** The pending records, or none (one drop counted and logged) if making them failed. */
+  /**
+   * The pending records, or none (one drop counted and logged) if making them failed; an {@code Error} too (JavaCPP's
+   * native-memory limit is an {@code OutOfMemoryError}) must not end the publishing thread.
+   */
   private List<? extends SpecificRecordBase> make(Pending p) {
     try {
       return p.records().records();
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
       drop(p.counts(), "its statistics could not be computed", e);
       return List.of();
     }
@@ -303,7 +314,7 @@ public final class SnapshotProducer implements AutoCloseable {
     }
   }
 
-  private void drop(DeliveryCounts counts, String why, Exception cause) {
+  private void drop(DeliveryCounts counts, String why, Throwable cause) {
     counts.dropped();
     // Every drop is counted and reported in the run summary; log the first few with their cause.
     if (dropWarnings.incrementAndGet() <= 10) {

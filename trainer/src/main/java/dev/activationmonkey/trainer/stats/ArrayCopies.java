@@ -80,6 +80,11 @@ public final class ArrayCopies {
     }
   }
 
+  /** The bound: the most native memory copies may hold. */
+  public long maxBytes() {
+    return maxBytes;
+  }
+
   /** Native bytes held by copies, lent and pooled. */
   public synchronized long allocatedBytes() {
     return allocatedBytes;
@@ -101,6 +106,11 @@ public final class ArrayCopies {
     }
     try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
       return Nd4j.createUninitializedDetached(key.type(), key.order(), key.shape());
+    } catch (RuntimeException | OutOfMemoryError e) {
+      synchronized (this) {
+        allocatedBytes -= bytes;
+      }
+      return null; // no native memory for it (JavaCPP's limit): the caller computes on its own thread
     }
   }
 

@@ -51,9 +51,6 @@ public final class DenseOutput {
       }
       for (int k = 0; k < inner; k++) {
         double xik = x.get((int) (i * xr + k * xc));
-        if (xik == 0) {
-          continue; // inputs from relu layers are mostly zeros
-        }
         int wk = (int) (k * wr);
         for (int j = 0; j < cols; j++) {
           z[j] += xik * wb.get((int) (wk + j * wc));
