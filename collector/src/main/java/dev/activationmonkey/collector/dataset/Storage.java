@@ -310,8 +310,21 @@ public final class Storage {
     }
 
     private PositionOutputStream open(StandardOpenOption create) throws IOException {
-      Files.createDirectories(path.getParent());
-      FileChannel channel = FileChannel.open(path, create, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+      FileChannel opened = null;
+      for (int attempt = 1; opened == null; attempt++) {
+        try {
+          Files.createDirectories(path.getParent());
+          opened = FileChannel.open(path, create, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+        } catch (java.nio.file.FileAlreadyExistsException | java.nio.file.NoSuchFileException e) {
+          // Another collector that committed past this batch's first offset deletes its temp directory as a fenced
+          // writer's leftover, and may do so while it is being created here: create it again and go on (the batch
+          // is dropped as fenced when it tries to commit). The file itself existing under CREATE_NEW is an error.
+          if (attempt == 3 || path.toString().equals(e.getFile())) {
+            throw e;
+          }
+        }
+      }
+      FileChannel channel = opened;
       java.io.OutputStream buffered = new java.io.BufferedOutputStream(java.nio.channels.Channels.newOutputStream(channel), 1 << 16);
       return new PositionOutputStream() {
         private long position;
