@@ -29,7 +29,8 @@ if needs_build; then
   (cd "$ROOT" && mvn -B -q ${MONKEY_OFFLINE:+-o} -DskipTests -Dmaven.javadoc.skip=true install) >&2
 fi
 
-# Java 17 flags Spark and ND4J need (see README, "Running on a cluster").
+# Java 17 flags Spark and ND4J need (see README, "Running on a cluster"). --add-modules=jdk.incubator.vector lets the
+# snapshot listener's statistics use SIMD (docs/trainer.md); the JVM says "Using incubator modules" once at start.
 OPENS=(--add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED
   --add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/java.util=ALL-UNNAMED
   --add-opens=java.base/java.lang.invoke=ALL-UNNAMED --add-opens=java.base/sun.util.calendar=ALL-UNNAMED
@@ -43,7 +44,7 @@ OPENS=(--add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.ni
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
 
 # shellcheck disable=SC2086
-exec "$JAVA" "${OPENS[@]}" -Xmx6g -XX:+UseG1GC \
+exec "$JAVA" "${OPENS[@]}" --add-modules=jdk.incubator.vector -Xmx6g -XX:+UseG1GC \
   -Daeron.publication.unblock.timeout=60000000000 \
   -Dmonkey.home="$ROOT" -Dmonkey.kafka.lib="$KAFKA_LIB" \
   ${MONKEY_JAVA_OPTS:-} \

@@ -28,7 +28,27 @@ final class DirectScan {
   private static final ThreadLocal<float[]> FLOATS = ThreadLocal.withInitial(() -> new float[CHUNK]);
   private static final ThreadLocal<double[]> DOUBLES = ThreadLocal.withInitial(() -> new double[CHUNK]);
 
+  /**
+   * Whether the first pass runs on the JDK's vector API ({@link VectorMoments}): when the JVM was started with
+   * {@code --add-modules jdk.incubator.vector} (the launcher, the tests and the documented Spark options do) and
+   * {@code -Dmonkey.stats.vectors=false} does not turn it off.
+   */
+  static final boolean VECTORS = vectorsAvailable();
+
   private DirectScan() {}
+
+  private static boolean vectorsAvailable() {
+    if (!Boolean.parseBoolean(System.getProperty("monkey.stats.vectors", "true"))
+        || ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+      return false;
+    }
+    try {
+      VectorMoments.describe();
+      return true;
+    } catch (LinkageError | RuntimeException e) {
+      return false; // a JVM whose vector module does not work here: the scalar loop
+    }
+  }
 
   /** Float or double, non-empty, addressable with an int. */
   static boolean supportsType(INDArray array) {
@@ -105,8 +125,8 @@ final class DirectScan {
       double variance, long zeros, long nearZeros, long nan, long posInf, long negInf, long[] histogram,
       long saturated) {}
 
-  /** Running totals of the first pass, shared by the float fast path and the general path. */
-  private static final class Totals {
+  /** Running totals of the first pass, shared by the float fast paths and the general path. */
+  static final class Totals {
     double sum;
     double squares;
     double magnitudes;
@@ -155,8 +175,8 @@ final class DirectScan {
       // The common case, a float chunk with only finite values: one fused loop without a NaN branch. A NaN or an
       // infinity makes the chunk's double sums non-finite (finite floats cannot overflow them), and then the chunk
       // is taken again by the general loop, which sets such values aside.
-      if (floats != null && (saturation == null ? finiteFloats(floats, n, ft.nearZero(), t)
-          : finiteFloatsSaturation(floats, n, ft, t))) {
+      if (floats != null && (saturation != null ? finiteFloatsSaturation(floats, n, ft, t)
+          : VECTORS ? VectorMoments.finiteFloats(floats, n, ft.nearZero(), t) : finiteFloats(floats, n, ft.nearZero(), t))) {
         continue;
       }
       source.read(from, n, chunk);
@@ -195,7 +215,7 @@ final class DirectScan {
    * dependent floating-point adds (Java may not reorder them itself); counts are branch-free. Returns false, adding
    * nothing, if the chunk holds a NaN or an infinity.
    */
-  private static boolean finiteFloats(float[] v, int n, float nearZero, Totals t) {
+  static boolean finiteFloats(float[] v, int n, float nearZero, Totals t) {
     double s0 = 0;
     double s1 = 0;
     double q0 = 0;
@@ -336,21 +356,25 @@ final class DirectScan {
       boolean deviations, boolean allFinite) {
     double width = max - min;
     double scale = width == 0 ? 0 : bins / width;
-    // Two tables, alternating, so that runs of equal bins do not wait on each other's increments; one slot more for
-    // x == max, folded into the last bin.
+    // Four tables in turn, so that runs of equal bins (most values fall in a few middle bins) do not wait on each
+    // other's increments; one slot more for x == max, folded into the last bin.
     int[] h0 = new int[Math.max(bins, 1) + 1];
     int[] h1 = new int[Math.max(bins, 1) + 1];
+    int[] h2 = new int[Math.max(bins, 1) + 1];
+    int[] h3 = new int[Math.max(bins, 1) + 1];
     double squared = 0;
     for (int from = 0; from < source.length; from += CHUNK) {
       int n = Math.min(CHUNK, source.length - from);
       float[] floats = allFinite && !deviations && bins > 0 ? source.readFloats(from, n) : null;
       if (floats != null) {
         int i = 0;
-        for (; i + 1 < n; i += 2) {
+        for (; i + 3 < n; i += 4) {
           h0[(int) ((floats[i] - min) * scale)]++;
           h1[(int) ((floats[i + 1] - min) * scale)]++;
+          h2[(int) ((floats[i + 2] - min) * scale)]++;
+          h3[(int) ((floats[i + 3] - min) * scale)]++;
         }
-        if (i < n) {
+        for (; i < n; i++) {
           h0[(int) ((floats[i] - min) * scale)]++;
         }
         continue;
@@ -372,10 +396,10 @@ final class DirectScan {
     }
     double[] out = new double[bins + 1];
     for (int b = 0; b < bins; b++) {
-      out[b] = h0[b] + h1[b];
+      out[b] = (long) h0[b] + h1[b] + h2[b] + h3[b];
     }
     if (bins > 0) {
-      out[bins - 1] += h0[bins] + h1[bins];
+      out[bins - 1] += (long) h0[bins] + h1[bins] + h2[bins] + h3[bins];
     }
     out[bins] = squared;
     return out;
