@@ -1,5 +1,6 @@
 package dev.activationmonkey.snapshot;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -48,15 +49,25 @@ public final class SnapshotCodec {
     versionByFingerprint.put(fingerprint, type.schema().getName() + " " + version);
   }
 
+  /** Per-thread encoding buffer: a record costs one allocation, its exact-size byte array. */
+  private static final ThreadLocal<ByteArrayOutputStream> BUFFERS =
+      ThreadLocal.withInitial(() -> new ByteArrayOutputStream(16 * 1024));
+  /** A buffer grown past this by one large record is not kept for the thread's later ones. */
+  private static final int KEPT_BUFFER_BYTES = 1 << 20;
+
   /** Encodes a record of one of the {@link RecordType}s with its current schema. */
   public byte[] encode(SpecificRecordBase record) {
+    ByteArrayOutputStream out = BUFFERS.get();
+    out.reset();
     try {
-      ByteBuffer buffer = RecordType.of(record).encoder().encode(record);
-      byte[] bytes = new byte[buffer.remaining()];
-      buffer.get(bytes);
-      return bytes;
+      RecordType.of(record).encoder().encode(record, out);
+      return out.toByteArray();
     } catch (IOException e) {
       throw new IllegalStateException("cannot encode " + record.getSchema().getName(), e);
+    } finally {
+      if (out.size() > KEPT_BUFFER_BYTES) {
+        BUFFERS.remove();
+      }
     }
   }
 

@@ -160,7 +160,9 @@ public final class SnapshotListener extends BaseTrainingListener implements Seri
   /** Flushes the producer (outside Spark; under Spark, task completion does it). */
   public void flush() {
     if (config.enabled()) {
+      long t = StageTimers.start();
       SnapshotProducer.forSettings(config.kafka()).flush();
+      StageTimers.stop(Stage.FLUSH, t);
     }
   }
 
