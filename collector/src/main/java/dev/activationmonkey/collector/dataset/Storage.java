@@ -319,7 +319,7 @@ public final class Storage {
           // Another collector that committed past this batch's first offset deletes its temp directory as a fenced
           // writer's leftover, and may do so while it is being created here: create it again and go on (the batch
           // is dropped as fenced when it tries to commit). The file itself existing under CREATE_NEW is an error.
-          if (attempt == 3 || path.toString().equals(e.getFile())) {
+          if (attempt == 3 || e instanceof java.nio.file.FileAlreadyExistsException && path.toString().equals(e.getFile())) {
             throw e;
           }
         }

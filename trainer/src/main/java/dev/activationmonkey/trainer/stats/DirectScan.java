@@ -43,8 +43,7 @@ final class DirectScan {
       return false;
     }
     try {
-      VectorMoments.describe();
-      return true;
+      return VectorMoments.usable();
     } catch (LinkageError | RuntimeException e) {
       return false; // a JVM whose vector module does not work here: the scalar loop
     }

@@ -22,9 +22,12 @@ final class VectorMoments {
 
   private VectorMoments() {}
 
-  /** The lanes per step, for the start-up check. */
-  static String describe() {
-    return F.length() + " floats per step (" + D.vectorBitSize() + "-bit doubles)";
+  /**
+   * Whether this JVM's shapes suit the pass: floats and doubles with the same number of lanes, at least two (a JVM
+   * without a vectorizing JIT, or with very wide vectors where the two species would be the same shape, does not).
+   */
+  static boolean usable() {
+    return F.length() == D.length() && D.length() >= 2;
   }
 
   /**
@@ -44,7 +47,7 @@ final class VectorMoments {
       FloatVector f = FloatVector.fromArray(F, v, i);
       DoubleVector d = (DoubleVector) f.convertShape(VectorOperators.F2D, D, 0);
       s = s.add(d);
-      q = d.fma(d, q);
+      q = q.add(d.mul(d)); // not fma: rounds as the scalar loop does, and needs no FMA unit
       a = a.add(d.abs());
       min = min.min(f);
       max = max.max(f);
