@@ -62,4 +62,43 @@ class AsyncSendTest {
     assertEquals(records, read);
     assertEquals(records, ids.size(), "each record spilled once");
   }
+
+  /**
+   * Kafka reports "no metadata within max.block.ms" through the send callback, from inside {@code send()}, not by
+   * throwing. The producer must then bypass Kafka for a period, as it does for a thrown error: otherwise every record
+   * of an outage blocks the publishing thread for max-block-ms.
+   */
+  @Test
+  void aMetadataTimeoutReportedThroughTheCallbackBypassesKafkaForAPeriod(@TempDir Path spill) {
+    KafkaSettings settings = new KafkaSettings("127.0.0.1:9", "bypass-test", 200, 1_000, spill.toString(), 64L << 20,
+        1_000, Map.of());
+    java.util.concurrent.atomic.AtomicInteger reachedKafka = new java.util.concurrent.atomic.AtomicInteger();
+    org.apache.kafka.clients.producer.MockProducer<byte[], byte[]> unreachable =
+        new org.apache.kafka.clients.producer.MockProducer<byte[], byte[]>(false, null,
+            new org.apache.kafka.common.serialization.ByteArraySerializer(),
+            new org.apache.kafka.common.serialization.ByteArraySerializer()) {
+          @Override
+          public synchronized java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata> send(
+              org.apache.kafka.clients.producer.ProducerRecord<byte[], byte[]> record,
+              org.apache.kafka.clients.producer.Callback callback) {
+            reachedKafka.incrementAndGet();
+            var error = new org.apache.kafka.common.errors.TimeoutException("Topic not present in metadata after 200 ms.");
+            callback.onCompletion(null, error); // what KafkaProducer.doSend does with an ApiException
+            var future = new java.util.concurrent.CompletableFuture<org.apache.kafka.clients.producer.RecordMetadata>();
+            future.completeExceptionally(error);
+            return future;
+          }
+        };
+    int records = 300;
+    DeliveryCounts counts = new DeliveryCounts();
+    try (SnapshotProducer producer = new SnapshotProducer(settings, unreachable)) {
+      for (int i = 0; i < records; i++) {
+        producer.send(RecordKeys.run("run-" + i), new byte[] {1, 2, 3}, counts);
+      }
+      producer.flush();
+    }
+    assertEquals(records, counts.totals().spilled(), "every record is spilled");
+    assertTrue(reachedKafka.get() < records / 10,
+        "after a timeout, records go to the spill without trying Kafka again; tried " + reachedKafka.get() + " times");
+  }
 }
