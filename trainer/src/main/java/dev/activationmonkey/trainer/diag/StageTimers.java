@@ -30,7 +30,6 @@ public final class StageTimers {
     COPY("arrays copied for the publishing thread (training thread)"),
     ON_TRAINING_THREAD("snapshots made on the training thread (copies off or their buffer full)"),
     RECORD("record built (Avro object)"),
-    ENCODE("Avro encode"),
     SEND("Kafka send / hand-off"),
     PROGRESS("progress + accumulators"),
     FLUSH("flush / drain at task end");

@@ -360,11 +360,11 @@ public final class SnapshotListener extends BaseTrainingListener implements Seri
         Thread.currentThread().getName());
     byte[] key = RecordKeys.worker(config.runId(), b.partitionId());
     SnapshotProducer producer = producer();
+    ArrayCopies pool = copies();
     long t = StageTimers.start();
-    Map<INDArray, INDArray> copies = copy(items);
+    Map<INDArray, INDArray> copies = pool == null ? null : copy(pool, items);
     StageTimers.stop(Stage.COPY, t);
     if (copies != null) {
-      ArrayCopies pool = copies();
       AtomicBoolean released = new AtomicBoolean();
       Runnable release = () -> {
         if (released.compareAndSet(false, true)) {
@@ -400,14 +400,10 @@ public final class SnapshotListener extends BaseTrainingListener implements Seri
   }
 
   /**
-   * Copies of every array the items read, or null (nothing held) if copying is off, an array cannot be copied, or
-   * the copies do not fit the buffer's bound (then at once, before copying anything, if they never could).
+   * Copies from {@code pool} of every array the items read, or null (nothing held) if an array cannot be copied or
+   * the copies do not fit the pool's bound (then at once, before copying anything, if they never could).
    */
-  private Map<INDArray, INDArray> copy(List<Item> items) {
-    ArrayCopies pool = copies();
-    if (pool == null) {
-      return null;
-    }
+  private static Map<INDArray, INDArray> copy(ArrayCopies pool, List<Item> items) {
     List<INDArray> arrays = new ArrayList<>();
     for (Item item : items) {
       item.arrays(arrays);

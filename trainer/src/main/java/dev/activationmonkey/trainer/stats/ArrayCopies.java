@@ -135,8 +135,8 @@ public final class ArrayCopies {
     }
   }
 
-  /** A pointer to the array's first element (its buffer's address pointer is at the buffer's own offset). */
+  /** A pointer to the array's first element. */
   private static BytePointer address(INDArray array, long width) {
-    return new BytePointer(array.data().addressPointer()).position((array.offset() - array.data().offset()) * width);
+    return new BytePointer(array.data().addressPointer()).position(DirectScan.firstElement(array) * width);
   }
 }

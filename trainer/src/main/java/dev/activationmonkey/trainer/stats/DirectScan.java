@@ -79,8 +79,7 @@ final class DirectScan {
 
     static Source of(INDArray array) {
       int n = (int) array.length();
-      // The buffer's address pointer already points at the buffer's own offset; a view may start further in.
-      long position = array.offset() - array.data().offset();
+      long position = firstElement(array);
       if (array.dataType() == DataType.FLOAT) {
         FloatBuffer buffer = floats(array);
         float[] scratch = FLOATS.get();
@@ -111,11 +110,18 @@ final class DirectScan {
     }
   }
 
+  /**
+   * Where the array's first element lies, in elements from its buffer's address pointer: that pointer already points
+   * at the buffer's own offset, and a view may start further in.
+   */
+  static long firstElement(INDArray array) {
+    return array.offset() - array.data().offset();
+  }
+
   /** A float array's elements in memory order, over its native memory (no copy). */
   static FloatBuffer floats(INDArray array) {
     int n = (int) array.length();
-    // The buffer's address pointer already points at the buffer's own offset; a view may start further in.
-    long position = array.offset() - array.data().offset();
+    long position = firstElement(array);
     return new FloatPointer(array.data().addressPointer()).position(position).limit(position + n).asBuffer();
   }
 
@@ -137,6 +143,26 @@ final class DirectScan {
     long posInf;
     long negInf;
     long saturated;
+
+    /**
+     * Adds a float chunk's results from a fast path, or returns false, adding nothing, if its sums are not finite
+     * (the chunk holds a NaN or an infinity: finite floats cannot overflow double sums).
+     */
+    boolean addFiniteChunk(double chunkSum, double chunkSquares, double chunkMagnitudes, double chunkMin,
+        double chunkMax, long chunkZeros, long chunkNearZeros, long chunkSaturated) {
+      if (!Double.isFinite(chunkSum) || !Double.isFinite(chunkSquares)) {
+        return false;
+      }
+      sum += chunkSum;
+      squares += chunkSquares;
+      magnitudes += chunkMagnitudes;
+      min = Math.min(min, chunkMin);
+      max = Math.max(max, chunkMax);
+      zeros += chunkZeros;
+      nearZeros += chunkNearZeros;
+      saturated += chunkSaturated;
+      return true;
+    }
   }
 
   /**
@@ -259,19 +285,8 @@ final class DirectScan {
       zeros += x == 0f ? 1 : 0;
       nearZeros += Math.abs(x) <= nearZero ? 1 : 0;
     }
-    double sum = s0 + s1;
-    double squares = q0 + q1;
-    if (!Double.isFinite(sum) || !Double.isFinite(squares)) {
-      return false;
-    }
-    t.sum += sum;
-    t.squares += squares;
-    t.magnitudes += a0 + a1;
-    t.min = Math.min(t.min, Math.min(min0, min1));
-    t.max = Math.max(t.max, Math.max(max0, max1));
-    t.zeros += zeros;
-    t.nearZeros += nearZeros;
-    return true;
+    return t.addFiniteChunk(s0 + s1, q0 + q1, a0 + a1, Math.min(min0, min1), Math.max(max0, max1), zeros, nearZeros,
+        0);
   }
 
   /** {@link #finiteFloats} plus the counts at or beyond a bounded activation's saturation thresholds. */
@@ -300,18 +315,7 @@ final class DirectScan {
       nearZeros += ax <= nearZero ? 1 : 0;
       saturated += (x <= low ? 1 : 0) + (x >= high ? 1 : 0);
     }
-    if (!Double.isFinite(s0) || !Double.isFinite(q0)) {
-      return false;
-    }
-    t.sum += s0;
-    t.squares += q0;
-    t.magnitudes += a0;
-    t.min = Math.min(t.min, min0);
-    t.max = Math.max(t.max, max0);
-    t.zeros += zeros;
-    t.nearZeros += nearZeros;
-    t.saturated += saturated;
-    return true;
+    return t.addFiniteChunk(s0, q0, a0, min0, max0, zeros, nearZeros, saturated);
   }
 
   /** Any chunk, widened to double: NaN and infinities counted and set aside. */

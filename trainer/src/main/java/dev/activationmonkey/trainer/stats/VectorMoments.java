@@ -70,16 +70,6 @@ final class VectorMoments {
       zeros += x == 0f ? 1 : 0;
       nearZeros += Math.abs(x) <= nearZero ? 1 : 0;
     }
-    if (!Double.isFinite(sum) || !Double.isFinite(squares)) {
-      return false;
-    }
-    t.sum += sum;
-    t.squares += squares;
-    t.magnitudes += magnitudes;
-    t.min = Math.min(t.min, lo);
-    t.max = Math.max(t.max, hi);
-    t.zeros += zeros;
-    t.nearZeros += nearZeros;
-    return true;
+    return t.addFiniteChunk(sum, squares, magnitudes, lo, hi, zeros, nearZeros, 0);
   }
 }
