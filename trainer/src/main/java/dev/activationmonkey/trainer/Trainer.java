@@ -86,7 +86,7 @@ public final class Trainer {
     // getActive() is private[spark] in Scala but public in bytecode; it answers without creating a context.
     scala.Option<SparkContext> active = org.apache.spark.SparkContext$.MODULE$.getActive();
     boolean created = active.isEmpty();
-    SparkContext sc = created ? new SparkContext(sparkConf(spec, runId)) : active.get();
+    SparkContext sc = created ? new SparkContext(sparkConf(spec, runId, progress)) : active.get();
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(sc);
     KafkaSettings kafka = spec.logging().kafka();
     // Run-level records get their own producer and spill directory so that their outcomes never mix with the
@@ -207,13 +207,25 @@ public final class Trainer {
     }
   }
 
-  private static SparkConf sparkConf(JobSpec spec, String runId) {
-    return new SparkConf()
-        .setMaster(spec.training().effectiveMaster())
-        .setAppName("activation-monkey " + runId)
-        .set("spark.ui.enabled", "false")
-        .set("spark.driver.host", "127.0.0.1")
-        .set("spark.driver.bindAddress", "127.0.0.1")
+  /**
+   * The configuration of a context the trainer creates itself. A master set in the Spark configuration (spark-submit
+   * passes {@code --master} as the system property {@code spark.master}) wins over {@code training.master} and
+   * {@code --master}, which apply only when nothing else names one. The driver is pinned to the loopback address only
+   * in local mode: executors on other hosts must reach it at the address Spark picks (or {@code spark.driver.host}).
+   */
+  static SparkConf sparkConf(JobSpec spec, String runId, PrintStream progress) {
+    SparkConf conf = new SparkConf().setAppName("activation-monkey " + runId);
+    String fromSpark = conf.contains("spark.master") ? conf.get("spark.master") : null;
+    if (fromSpark == null) {
+      conf.setMaster(spec.training().effectiveMaster());
+    } else if (spec.training().master() != null && !spec.training().master().equals(fromSpark) && progress != null) {
+      progress.printf("note: Spark's configuration sets master %s; training.master / --master (%s) is ignored%n",
+          fromSpark, spec.training().master());
+    }
+    if (conf.get("spark.master").startsWith("local")) {
+      conf.setIfMissing("spark.driver.host", "127.0.0.1").setIfMissing("spark.driver.bindAddress", "127.0.0.1");
+    }
+    return conf.setIfMissing("spark.ui.enabled", "false")
         // One ND4J thread per op on executors unless the user chose (docs/trainer.md, "Threads"); in local mode the
         // driver JVM's own environment applies, which the monkey launcher sets the same way.
         .setIfMissing("spark.executorEnv.OMP_NUM_THREADS", "1");
