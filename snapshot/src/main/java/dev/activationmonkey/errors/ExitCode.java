@@ -16,6 +16,8 @@ public final class ExitCode {
   public static final int ALERTS = 3;
   /** A service the command needs (the Kafka broker, a Spark master) could not be reached. */
   public static final int UNAVAILABLE = 4;
+  /** Training diverged: a training loss turned NaN or infinite (the run's log up to there is complete). */
+  public static final int DIVERGED = 5;
   /** Interrupted (Ctrl-C); what was accepted before was kept. */
   public static final int INTERRUPTED = 130;
 }

@@ -23,7 +23,7 @@ public enum RecordType {
   LAYER_SNAPSHOT(LayerSnapshot.class, LayerSnapshot.getClassSchema(), "snapshots", List.of("LayerSnapshot-v1.avsc")),
   RUN_START(RunStart.class, RunStart.getClassSchema(), "runs", List.of()),
   EVALUATION(Evaluation.class, Evaluation.getClassSchema(), "evaluations", List.of()),
-  RUN_END(RunEnd.class, RunEnd.getClassSchema(), "run_ends", List.of());
+  RUN_END(RunEnd.class, RunEnd.getClassSchema(), "run_ends", List.of("RunEnd-v1.avsc"));
 
   private final Class<? extends SpecificRecordBase> javaClass;
   private final Schema schema;

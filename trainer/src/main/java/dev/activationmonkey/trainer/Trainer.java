@@ -10,8 +10,8 @@ import dev.activationmonkey.snapshot.avro.NetworkSummary;
 import dev.activationmonkey.snapshot.avro.RunEnd;
 import dev.activationmonkey.snapshot.avro.RunStart;
 import dev.activationmonkey.snapshot.avro.RunStatus;
-import dev.activationmonkey.trainer.data.Datasets;
-import dev.activationmonkey.trainer.data.LoadedData;
+import dev.activationmonkey.trainer.data.ShardedData;
+import dev.activationmonkey.trainer.distributed.ParameterAveraging;
 import dev.activationmonkey.trainer.listener.ListenerConfig;
 import dev.activationmonkey.trainer.listener.RunAccumulators;
 import dev.activationmonkey.trainer.listener.SnapshotListener;
@@ -32,12 +32,13 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import org.apache.spark.SparkConf;
 import org.apache.spark.SparkContext;
-import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
@@ -46,12 +47,10 @@ import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.dropout.Dropout;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.spark.api.RDDTrainingApproach;
-import org.deeplearning4j.spark.api.TrainingMaster;
 import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
-import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
 import org.deeplearning4j.spark.parameterserver.training.SharedTrainingMaster;
 import org.deeplearning4j.util.ModelSerializer;
-import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.parameterserver.distributed.conf.VoidConfiguration;
 
 /**
@@ -72,8 +71,33 @@ public final class Trainer {
     long start = System.currentTimeMillis();
     String runId = spec.name() + "-" + RUN_TIME.format(Instant.ofEpochMilli(start)) + "-"
         + UUID.randomUUID().toString().substring(0, 6);
+    // getActive() is private[spark] in Scala but public in bytecode; it answers without creating a context.
+    scala.Option<SparkContext> active = org.apache.spark.SparkContext$.MODULE$.getActive();
+    boolean created = active.isEmpty();
+    SparkContext sc = created ? new SparkContext(sparkConf(spec, runId, progress)) : active.get();
+    ShardedData data = null;
+    try {
+      JavaSparkContext jsc = JavaSparkContext.fromSparkContext(sc);
+      long loadStart = System.nanoTime();
+      data = ShardedData.load(jsc, spec.data(), spec.training().workers());
+      progress.printf("run %s: %,d train / %,d test examples read by the executors into %d workers' memory in %.1f s"
+          + " (master %s)%n", runId, data.trainExamples(), data.testExamples(), spec.training().workers(),
+          (System.nanoTime() - loadStart) / 1e9, sc.master());
+      return train(spec, runId, start, sc, data, progress, terminal);
+    } finally {
+      if (data != null) {
+        data.release();
+      }
+      if (created) {
+        sc.stop();
+      }
+    }
+  }
+
+  private RunResult train(JobSpec spec, String runId, long start, SparkContext sc, ShardedData data,
+      PrintStream progress, boolean terminal) {
     TrainingSpec training = spec.training();
-    LoadedData data = Datasets.load(spec.data());
+    int batchSize = spec.data().batchSize();
     MultiLayerConfiguration conf = NetworkFactory.build(spec.network(), training.seed(), data.features(), data.classes());
     MultiLayerNetwork net = new MultiLayerNetwork(conf);
     net.init();
@@ -82,11 +106,6 @@ public final class Trainer {
       throw new InvalidInputException("network: the output layer has " + outputs + " units but the data has "
           + data.classes() + " classes");
     }
-
-    // getActive() is private[spark] in Scala but public in bytecode; it answers without creating a context.
-    scala.Option<SparkContext> active = org.apache.spark.SparkContext$.MODULE$.getActive();
-    boolean created = active.isEmpty();
-    SparkContext sc = created ? new SparkContext(sparkConf(spec, runId, progress)) : active.get();
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(sc);
     KafkaSettings kafka = spec.logging().kafka();
     // Run-level records get their own producer and spill directory so that their outcomes never mix with the
@@ -101,51 +120,95 @@ public final class Trainer {
         spec.logging().stats(), spec.logging().histogramKinds(), kafka, training.injectFailurePartition(),
         training.injectFailureAfter(), spec.logging().copyBufferBytes());
     SnapshotListener listener = new SnapshotListener(listenerConfig, accumulators);
+    boolean shared = training.trainingMaster().equals("shared-gradients");
+    ParameterAveraging averaging = new ParameterAveraging(jsc, net, runId, batchSize,
+        training.averagingFrequency(), spec.data().shuffleSeed(), listener);
     int[] epochHolder = {0};
     double[] lossHolder = {Double.NaN};
+    long[] work = {0, 0}; // iterations, examples: counted by the engine
     List<Path> checkpoints = new ArrayList<>();
     double accuracy = Double.NaN;
     DeliveryCounts driverSnapshots = new DeliveryCounts();
     String failure = null;
+    RunStatus status = RunStatus.SUCCEEDED;
+    long firstNonFinite = -1;
+    int nonFiniteWorker = -1;
+    int epochsDone = 0;
     RunResult result = null;
     ProgressLine line = new ProgressLine(progress, terminal, () -> new ProgressLine.Reading(epochHolder[0],
-        training.epochs(), Math.max(live.iterations(), accumulators.iterations()),
-        Math.max(live.examples(), accumulators.examples()),
+        training.epochs(), Math.max(work[0], Math.max(live.iterations(), accumulators.iterations())),
+        Math.max(work[1], Math.max(live.examples(), accumulators.examples())),
         Double.isNaN(live.lastScore()) ? lossHolder[0] : live.lastScore(),
         Math.max(live.snapshotsAcknowledged(), accumulators.delivery().sent())));
     try {
       runProducer.send(runKey, SnapshotCodec.INSTANCE.encode(runStart(spec, runId, sc.master(), data, net)), runRecords);
-      SparkDl4jMultiLayer sparkNet = new SparkDl4jMultiLayer(sc, net, trainingMaster(spec));
-      sparkNet.setListeners(listener);
-      JavaRDD<DataSet> trainRdd = jsc.parallelize(data.train().batchBy(spec.data().batchSize()), training.workers());
-      JavaRDD<DataSet> testRdd = data.test() == null ? null
-          : jsc.parallelize(data.test().batchBy(spec.data().batchSize()), training.workers());
-      progress.printf("run %s: training %s on %s (%,d train / %,d test examples, %d workers, master %s)%n", runId,
-          describe(net), data.source(), data.trainExamples(), data.testExamples(), training.workers(), sc.master());
+      int[] perWorker = averaging.batchesPerWorker(data.train());
+      int mostBatches = Arrays.stream(perWorker).max().orElse(0);
+      progress.printf("run %s: training %s on %s, %d workers, %s; %,d examples per epoch, mini-batches of up to %d"
+          + " per worker: %s%n", runId, describe(net), data.source(), training.workers(), shared ? "shared gradients"
+          : "parameter averaging " + (training.averagingFrequency() == 0 ? "once per epoch"
+          : "every " + training.averagingFrequency() + " mini-batches"), data.trainExamples(), batchSize,
+          Arrays.toString(perWorker));
+      SparkDl4jMultiLayer sharedNet = shared ? sharedGradients(sc, net, spec, listener) : null;
       for (int epoch = 0; epoch < training.epochs(); epoch++) {
         epochHolder[0] = epoch + 1;
-        sparkNet.fit(trainRdd);
+        if (shared) {
+          int e = epoch;
+          long seed = spec.data().shuffleSeed();
+          sharedNet.fit(data.train().flatMap(s -> s.batches(e, seed, batchSize, 0, Integer.MAX_VALUE).iterator()));
+          work[0] += Arrays.stream(perWorker).sum();
+          work[1] += data.trainExamples();
+          lossHolder[0] = net.score();
+          if (!Double.isFinite(net.score()) || hasNonFinite(net.params())) {
+            firstNonFinite = (long) (epoch + 1) * mostBatches;
+          }
+        } else {
+          ParameterAveraging.EpochOutcome outcome = averaging.fitEpoch(data.train(), epoch, training.stopOnNonFinite(),
+              null);
+          work[0] += outcome.iterations();
+          work[1] += outcome.examples();
+          lossHolder[0] = outcome.meanLoss();
+          if (outcome.firstNonFinite() >= 0 && firstNonFinite < 0) {
+            firstNonFinite = outcome.firstNonFinite();
+            nonFiniteWorker = outcome.nonFiniteWorker();
+          }
+        }
+        net.setIterationCount((epoch + 1) * mostBatches);
+        epochsDone = epoch + 1;
         String evaluation = "";
-        if (testRdd != null && training.evaluate()) {
-          org.nd4j.evaluation.classification.Evaluation ev = sparkNet.evaluate(testRdd);
-          double loss = testLoss(sc, sparkNet, testRdd);
+        if (data.test() != null && training.evaluate()) {
+          ParameterAveraging.TestOutcome test = averaging.evaluate(data.test());
+          double loss = test.meanLoss();
           lossHolder[0] = loss;
-          accuracy = ev.accuracy();
-          Evaluation record = new Evaluation(runId, epoch, (long) sparkNet.getNetwork().getIterationCount(),
-              Instant.now(), (long) data.testExamples(), loss, ev.accuracy(), ev.precision(), ev.recall(), ev.f1());
+          accuracy = test.accuracy();
+          boolean finite = test.nonFinite() == 0 && test.evaluation() != null;
+          Evaluation record = new Evaluation(runId, epoch, (long) net.getIterationCount(), Instant.now(),
+              data.testExamples(), loss, accuracy, finite ? test.evaluation().precision() : Double.NaN,
+              finite ? test.evaluation().recall() : Double.NaN, finite ? test.evaluation().f1() : Double.NaN);
           runProducer.send(runKey, SnapshotCodec.INSTANCE.encode(record), runRecords);
-          evaluation = String.format(java.util.Locale.ROOT, "  | test accuracy %.4f, loss %.4f", ev.accuracy(), loss);
+          evaluation = String.format(Locale.ROOT, "  | test accuracy %.4f, loss %.4f%s", accuracy, loss,
+              test.nonFinite() > 0 ? " (" + test.nonFinite() + " predictions not finite)" : "");
         }
         if (training.checkpointDirectory() != null) {
-          checkpoints.add(checkpoint(sparkNet.getNetwork(), Path.of(training.checkpointDirectory()), runId, epoch));
+          checkpoints.add(checkpoint(net, Path.of(training.checkpointDirectory()), runId, epoch));
         }
         line.printLine(evaluation);
+        if (firstNonFinite >= 0) {
+          status = RunStatus.DIVERGED;
+          failure = "training loss not finite at iteration " + firstNonFinite
+              + (nonFiniteWorker >= 0 ? " on worker " + nonFiniteWorker : "") + " (epoch " + (epoch + 1) + ")";
+          if (training.stopOnNonFinite()) {
+            break;
+          }
+        }
       }
     } catch (RuntimeException e) {
       failure = e.getClass().getSimpleName() + ": " + e.getMessage();
+      status = RunStatus.FAILED;
       throw e;
     } finally {
       line.close();
+      averaging.close();
       SnapshotProducer snapshots = SnapshotProducer.forSettings(kafka);
       snapshots.flush();
       // Whatever tasks could not re-send (broker down until the end) waits in the spill: wait a bounded time.
@@ -154,31 +217,23 @@ public final class Trainer {
       long pending = drained ? 0 : totals.pendingInSpill();
       runProducer.flush();
       drainSpill(runProducer, runRecords, kafka.finalDrainMillis(), null);
-      result = new RunResult(runId, epochHolder[0], accumulators.iterations(), accumulators.examples(),
-          totals.sent(), runRecords.totals().sent(), totals.spilled(), totals.resent(), totals.dropped(), pending,
-          accuracy, lossHolder[0], checkpoints, System.currentTimeMillis() - start);
-      RunEnd end = new RunEnd(runId, Instant.now(), failure == null ? RunStatus.SUCCEEDED : RunStatus.FAILED, failure,
-          result.epochs(), result.iterations(), result.durationMillis(), totals.sent(), totals.spilled(),
-          totals.resent(), totals.dropped());
+      long iterations = shared ? work[0] : accumulators.iterations();
+      result = new RunResult(runId, status, epochsDone, iterations, work[1], data.trainExamples(), firstNonFinite,
+          nonFiniteWorker, totals.sent(), runRecords.totals().sent(), totals.spilled(), totals.resent(),
+          totals.dropped(), pending, accuracy, lossHolder[0], checkpoints, System.currentTimeMillis() - start);
+      RunEnd end = new RunEnd(runId, Instant.now(), status, failure, result.epochs(), result.iterations(),
+          result.durationMillis(), totals.sent(), totals.spilled(), totals.resent(), totals.dropped(), result.examples(),
+          result.examplesPerEpoch(), firstNonFinite >= 0 ? firstNonFinite : null,
+          nonFiniteWorker >= 0 ? nonFiniteWorker : null);
       runProducer.send(runKey, SnapshotCodec.INSTANCE.encode(end), new DeliveryCounts());
       runProducer.flush();
       LiveProgress.forget(runId);
-      if (created) {
-        sc.stop();
-      }
     }
     return result;
   }
 
-  /**
-   * The mean loss on the test set, computed on a copy of the network. {@code calculateScore} broadcasts the
-   * network's own parameter array, and Spark 3.5 closes AutoCloseable broadcast values (an INDArray is one)
-   * when it cleans the broadcast up: the network being trained would lose its parameters at the next GC
-   * (seen as "You can't use DataBuffer once it was released", or a native crash, in the next epoch's fit).
-   */
-  private static double testLoss(SparkContext sc, SparkDl4jMultiLayer sparkNet, JavaRDD<DataSet> test) {
-    MultiLayerNetwork copy = sparkNet.getNetwork().clone();
-    return new SparkDl4jMultiLayer(sc, copy, sparkNet.getTrainingMaster()).calculateScore(test, true);
+  private static boolean hasNonFinite(INDArray array) {
+    return array.isNaN().any() || array.isInfinite().any();
   }
 
   private static boolean drainSpill(SnapshotProducer producer, DeliveryCounts counts, long timeoutMillis,
@@ -231,30 +286,26 @@ public final class Trainer {
         .setIfMissing("spark.executorEnv.OMP_NUM_THREADS", "1");
   }
 
-  private static TrainingMaster<?, ?> trainingMaster(JobSpec spec) {
+  /** dl4j-spark's gradient sharing, fed each epoch from the cached shards. */
+  private static SparkDl4jMultiLayer sharedGradients(SparkContext sc, MultiLayerNetwork net, JobSpec spec,
+      SnapshotListener listener) {
     TrainingSpec t = spec.training();
     int batch = spec.data().batchSize();
-    if (t.trainingMaster().equals("shared-gradients")) {
-      VoidConfiguration voidConf = VoidConfiguration.builder()
-          .controllerAddress(t.controllerAddress())
-          .networkMask(t.networkMask())
-          .unicastPort(t.port())
-          .build();
-      return new SharedTrainingMaster.Builder(voidConf, batch)
-          .batchSizePerWorker(batch)
-          .updatesThreshold(t.threshold())
-          .workersPerNode(1)
-          .rngSeed(t.seed())
-          .rddTrainingApproach(RDDTrainingApproach.Direct)
-          .build();
-    }
-    return new ParameterAveragingTrainingMaster.Builder(batch)
-        .batchSizePerWorker(batch)
-        .averagingFrequency(t.averagingFrequency())
-        .workerPrefetchNumBatches(t.prefetch())
-        .rddTrainingApproach(RDDTrainingApproach.Direct)
-        .rngSeed(t.seed())
+    VoidConfiguration voidConf = VoidConfiguration.builder()
+        .controllerAddress(t.controllerAddress())
+        .networkMask(t.networkMask())
+        .unicastPort(t.port())
         .build();
+    SharedTrainingMaster master = new SharedTrainingMaster.Builder(voidConf, batch)
+        .batchSizePerWorker(batch)
+        .updatesThreshold(t.threshold())
+        .workersPerNode(1)
+        .rngSeed(t.seed())
+        .rddTrainingApproach(RDDTrainingApproach.Direct)
+        .build();
+    SparkDl4jMultiLayer sparkNet = new SparkDl4jMultiLayer(sc, net, master);
+    sparkNet.setListeners(listener);
+    return sparkNet;
   }
 
   private static Path checkpoint(MultiLayerNetwork net, Path dir, String runId, int epoch) {
@@ -279,7 +330,7 @@ public final class Trainer {
     return "network " + b + " (" + String.format("%,d", net.numParams()) + " parameters)";
   }
 
-  static RunStart runStart(JobSpec spec, String runId, String master, LoadedData data, MultiLayerNetwork net) {
+  static RunStart runStart(JobSpec spec, String runId, String master, ShardedData data, MultiLayerNetwork net) {
     List<LayerInfo> layers = new ArrayList<>();
     String updater = "none";
     for (int i = 0; i < net.getnLayers(); i++) {

@@ -105,6 +105,17 @@ public final class Column<T> {
         (row, out, leaf, r, d) -> out.writers[leaf].write(value.applyAsLong(row), r, d));
   }
 
+  public static <T> Column<T> optionalInt64(String name, Function<T, Long> value) {
+    return new Column<>(Types.optional(PrimitiveTypeName.INT64).named(name), (row, out, leaf, r, d) -> {
+      Long v = value.apply(row);
+      if (v != null) {
+        out.writers[leaf].write(v, r, d + 1);
+      } else {
+        out.writers[leaf].writeNull(r, d);
+      }
+    });
+  }
+
   /** A UTC instant in milliseconds ({@code TIMESTAMP(MILLIS, true)}: DuckDB TIMESTAMPTZ, Spark TIMESTAMP). */
   public static <T> Column<T> timestampMillis(String name, ToLongFunction<T> value) {
     Type type = Types.required(PrimitiveTypeName.INT64)

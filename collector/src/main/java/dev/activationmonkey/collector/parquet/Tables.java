@@ -9,6 +9,7 @@ import static dev.activationmonkey.collector.parquet.Column.int64;
 import static dev.activationmonkey.collector.parquet.Column.int64List;
 import static dev.activationmonkey.collector.parquet.Column.optionalFloat64;
 import static dev.activationmonkey.collector.parquet.Column.optionalInt32;
+import static dev.activationmonkey.collector.parquet.Column.optionalInt64;
 import static dev.activationmonkey.collector.parquet.Column.optionalString;
 import static dev.activationmonkey.collector.parquet.Column.string;
 import static dev.activationmonkey.collector.parquet.Column.stringMap;
@@ -131,7 +132,11 @@ public final class Tables {
       int64("snapshots_sent", r -> runEnd(r).getSnapshotsSent()),
       int64("snapshots_spilled", r -> runEnd(r).getSnapshotsSpilled()),
       int64("snapshots_resent", r -> runEnd(r).getSnapshotsResent()),
-      int64("snapshots_dropped", r -> runEnd(r).getSnapshotsDropped()))));
+      int64("snapshots_dropped", r -> runEnd(r).getSnapshotsDropped()),
+      int64("examples", r -> runEnd(r).getExamples()),
+      int64("examples_per_epoch", r -> runEnd(r).getExamplesPerEpoch()),
+      optionalInt64("first_non_finite_iteration", r -> runEnd(r).getFirstNonFiniteIteration()),
+      optionalInt32("first_non_finite_worker", r -> runEnd(r).getFirstNonFiniteWorker()))));
 
   private static final Map<RecordType, Table<Row>> BY_TYPE = new EnumMap<>(Map.of(
       RecordType.LAYER_SNAPSHOT, SNAPSHOTS,

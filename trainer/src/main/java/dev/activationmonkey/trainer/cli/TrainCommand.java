@@ -22,7 +22,7 @@ import picocli.CommandLine.Option;
         "Runs on Spark local mode (local[<workers>]) unless --master or an active SparkContext (spark-submit) "
             + "says otherwise. The job spec is validated before Spark starts."},
     exitCodeListHeading = "%nExit codes:%n",
-    exitCodeList = {"0:trained", "1:internal error", "2:invalid job spec or option", "4:Kafka or Spark unreachable",
+    exitCodeList = {"0:trained", "1:internal error", "2:invalid job spec or option", "4:Kafka or Spark unreachable", "5:training diverged (loss NaN or infinite)",
         "130:interrupted"})
 public final class TrainCommand implements Callable<Integer> {
 
@@ -56,6 +56,12 @@ public final class TrainCommand implements Callable<Integer> {
     }
     RunResult result = new Trainer().run(spec, System.out);
     System.out.println(result.summary());
+    if (result.status() == dev.activationmonkey.snapshot.avro.RunStatus.DIVERGED) {
+      System.err.println("monkey train: run " + result.runId() + " diverged: training loss not finite at iteration "
+          + result.firstNonFinite() + (result.nonFiniteWorker() >= 0 ? " on worker " + result.nonFiniteWorker() : "")
+          + " (exit " + ExitCode.DIVERGED + "; the log up to there is complete)");
+      return ExitCode.DIVERGED;
+    }
     return result.dropped() > 0 || result.pendingInSpill() > 0 ? ExitCode.UNAVAILABLE : ExitCode.OK;
   }
 

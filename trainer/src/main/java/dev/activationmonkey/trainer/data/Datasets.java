@@ -96,7 +96,7 @@ public final class Datasets {
     float[][] images;
     int[] labels;
     if (path.equals(DataSpec.BUNDLED)) {
-      try (InputStream img = resource("t10k-images-idx3-ubyte.gz"); InputStream lab = resource("t10k-labels-idx1-ubyte.gz")) {
+      try (InputStream img = bundled("t10k-images-idx3-ubyte.gz"); InputStream lab = bundled("t10k-labels-idx1-ubyte.gz")) {
         images = Idx.images(img, "bundled images", limit);
         labels = Idx.labels(lab, "bundled labels", limit);
       }
@@ -119,7 +119,8 @@ public final class Datasets {
     return new Raw(images, labels, 10);
   }
 
-  private static InputStream resource(String name) {
+  /** A file of the bundled MNIST test split. */
+  static InputStream bundled(String name) {
     InputStream in = Datasets.class.getResourceAsStream(BUNDLED_DIR + name);
     if (in == null) {
       throw new IllegalStateException("bundled MNIST resource missing: " + BUNDLED_DIR + name);

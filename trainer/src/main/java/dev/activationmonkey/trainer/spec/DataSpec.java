@@ -5,9 +5,11 @@ import java.util.List;
 /**
  * Where the examples come from and how they are batched.
  *
- * @param format {@code mnist} (IDX files) or {@code csv}
- * @param path MNIST: {@code bundled} (the MNIST test split inside the jar) or a directory holding
- *     {@code *images-idx3-ubyte[.gz]} and {@code *labels-idx1-ubyte[.gz]}; CSV: a file
+ * @param format {@code mnist} (IDX files), {@code csv} or {@code datasets} (a directory of DL4J DataSet files, one
+ *     mini-batch each, as {@code monkey data export} or {@code DataSet.save} write them)
+ * @param path any Hadoop file system URI or local path, read by the executors. MNIST: {@code bundled} (the MNIST
+ *     test split inside the jar) or a directory holding {@code *images-idx3-ubyte[.gz]} and
+ *     {@code *labels-idx1-ubyte[.gz]}; CSV: a file (or a directory or glob of files); datasets: a directory
  * @param testPath a separate test set in the same format, or null to split {@code path}
  * @param testFraction share of the examples held out for testing when there is no {@code testPath}
  * @param limit use at most this many examples of {@code path} (0 = all)
@@ -22,13 +24,14 @@ import java.util.List;
 public record DataSpec(String format, String path, String testPath, double testFraction, int limit, int batchSize,
     long shuffleSeed, String normalize, int labelColumn, boolean header, String delimiter, int classes) {
 
-  static final List<String> FORMATS = List.of("mnist", "csv");
+  static final List<String> FORMATS = List.of("mnist", "csv", "datasets");
   static final List<String> NORMALIZATIONS = List.of("scale", "standardize", "min-max", "none");
   public static final String BUNDLED = "bundled";
 
   static DataSpec read(SpecNode n) {
     String format = n.choice("format", "mnist", FORMATS);
-    String path = format.equals("mnist") ? n.string("path", BUNDLED) : n.requiredString("path", "the CSV file");
+    String path = format.equals("mnist") ? n.string("path", BUNDLED)
+        : n.requiredString("path", format.equals("csv") ? "the CSV file" : "the directory of DataSet files");
     String testPath = n.string("test-path", null);
     double testFraction = n.number("test-fraction", testPath == null ? 0.2 : 0.0, 0.0, 0.9);
     if (testPath != null && n.has("test-fraction") && testFraction > 0) {
@@ -37,7 +40,18 @@ public record DataSpec(String format, String path, String testPath, double testF
     int limit = n.integer("limit", 0, 0, Integer.MAX_VALUE);
     int batchSize = n.integer("batch-size", 64, 1, 1 << 20);
     long seed = n.integer("shuffle-seed", 42L, Long.MIN_VALUE, Long.MAX_VALUE);
-    String normalize = n.choice("normalize", format.equals("mnist") ? "scale" : "standardize", NORMALIZATIONS);
+    String normalize = n.choice("normalize", switch (format) {
+      case "mnist" -> "scale";
+      case "csv" -> "standardize";
+      default -> "none";
+    }, NORMALIZATIONS);
+    if (format.equals("datasets") && !normalize.equals("none")) {
+      throw n.invalidKey("normalize", "DataSet files are trained as they are; normalise them when you write them"
+          + " (monkey data export does) and set normalize: none");
+    }
+    if (format.equals("datasets") && n.has("limit")) {
+      throw n.invalidKey("limit", "does not apply to format: datasets (train on fewer files instead)");
+    }
     SpecNode csv = n.object("csv");
     int labelColumn = csv.integer("label-column", 0, Integer.MIN_VALUE, Integer.MAX_VALUE);
     boolean header = csv.bool("header", false);
@@ -46,7 +60,7 @@ public record DataSpec(String format, String path, String testPath, double testF
       throw csv.invalidKey("delimiter", "expected one character, got '" + delimiter + "'");
     }
     csv.done();
-    if (format.equals("mnist") && n.has("csv")) {
+    if (!format.equals("csv") && n.has("csv")) {
       throw n.invalidKey("csv", "only applies to format: csv");
     }
     int classes = n.integer("classes", 0, 0, 1 << 20);

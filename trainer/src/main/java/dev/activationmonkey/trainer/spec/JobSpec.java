@@ -136,7 +136,7 @@ public record JobSpec(String name, Map<String, String> tags, DataSpec data, Netw
     TrainingSpec t = training;
     return withTraining(new TrainingSpec(t.epochs(), t.workers(), master, t.seed(), t.trainingMaster(),
         t.averagingFrequency(), t.prefetch(), t.threshold(), t.controllerAddress(), t.networkMask(), t.port(),
-        t.checkpointDirectory(), t.evaluate(), t.injectFailurePartition(), t.injectFailureAfter()));
+        t.checkpointDirectory(), t.evaluate(), t.stopOnNonFinite(), t.injectFailurePartition(), t.injectFailureAfter()));
   }
 
   public JobSpec withEpochs(int epochs) {
@@ -146,7 +146,7 @@ public record JobSpec(String name, Map<String, String> tags, DataSpec data, Netw
     TrainingSpec t = training;
     return withTraining(new TrainingSpec(epochs, t.workers(), t.master(), t.seed(), t.trainingMaster(),
         t.averagingFrequency(), t.prefetch(), t.threshold(), t.controllerAddress(), t.networkMask(), t.port(),
-        t.checkpointDirectory(), t.evaluate(), t.injectFailurePartition(), t.injectFailureAfter()));
+        t.checkpointDirectory(), t.evaluate(), t.stopOnNonFinite(), t.injectFailurePartition(), t.injectFailureAfter()));
   }
 
   public JobSpec withData(DataSpec newData) {

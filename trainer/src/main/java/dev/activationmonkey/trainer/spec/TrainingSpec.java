@@ -10,7 +10,7 @@ import java.util.List;
  * @param master Spark master URL, or null for {@code local[workers]} (ignored when a SparkContext exists)
  * @param seed seed of weight initialisation and of the training master
  * @param trainingMaster {@code parameter-averaging} or {@code shared-gradients}
- * @param averagingFrequency parameter averaging: mini-batches per worker between averaging steps
+ * @param averagingFrequency parameter averaging: mini-batches per worker between averaging steps (0 = once per epoch)
  * @param prefetch mini-batches each worker prefetches (0 = none)
  * @param threshold shared gradients: initial encoding threshold
  * @param controllerAddress shared gradients: the driver's address workers connect to
@@ -18,12 +18,17 @@ import java.util.List;
  * @param port shared gradients: the UDP port of the parameter server transport
  * @param checkpointDirectory save the model there after every epoch (null = no checkpoints)
  * @param evaluate evaluate on the test set after every epoch
+ * @param stopOnNonFinite end the run (status DIVERGED) after the averaging round in which a training loss turned NaN
+ *     or infinite
  * @param injectFailurePartition testing only: fail the first attempt of this partition once (-1 = never)
  * @param injectFailureAfter testing only: after this many iterations of that attempt
  */
 public record TrainingSpec(int epochs, int workers, String master, long seed, String trainingMaster,
     int averagingFrequency, int prefetch, double threshold, String controllerAddress, String networkMask, int port,
-    String checkpointDirectory, boolean evaluate, int injectFailurePartition, int injectFailureAfter) {
+    String checkpointDirectory, boolean evaluate, boolean stopOnNonFinite, int injectFailurePartition, int injectFailureAfter) {
+
+  /** Mini-batches per worker between averaging steps unless the spec says otherwise (docs/trainer.md, "Scaling"). */
+  public static final int DEFAULT_AVERAGING_FREQUENCY = 0;
 
   public static final List<String> MASTERS = List.of("parameter-averaging", "shared-gradients");
 
@@ -34,7 +39,7 @@ public record TrainingSpec(int epochs, int workers, String master, long seed, St
     long seed = n.integer("seed", 12345L, Long.MIN_VALUE, Long.MAX_VALUE);
     String trainingMaster = n.choice("training-master", "parameter-averaging", MASTERS);
     SpecNode pa = n.object("parameter-averaging");
-    int averagingFrequency = pa.integer("averaging-frequency", 5, 1, 1_000_000);
+    int averagingFrequency = pa.integer("averaging-frequency", DEFAULT_AVERAGING_FREQUENCY, 0, 1_000_000);
     int prefetch = pa.integer("prefetch", 2, 0, 1000);
     pa.done();
     SpecNode sg = n.object("shared-gradients");
@@ -51,13 +56,14 @@ public record TrainingSpec(int epochs, int workers, String master, long seed, St
     }
     String checkpoints = n.string("checkpoint-dir", null);
     boolean evaluate = n.bool("evaluate", true);
+    boolean stopOnNonFinite = n.bool("stop-on-non-finite", true);
     SpecNode inject = n.object("inject-failure");
     int injectPartition = n.has("inject-failure") ? inject.integer("partition", 0, 0, Integer.MAX_VALUE) : -1;
     int injectAfter = inject.integer("after-iterations", 1, 1, Integer.MAX_VALUE);
     inject.done();
     n.done();
     return new TrainingSpec(epochs, workers, master, seed, trainingMaster, averagingFrequency, prefetch, threshold,
-        controller, mask, port, checkpoints, evaluate, injectPartition, injectAfter);
+        controller, mask, port, checkpoints, evaluate, stopOnNonFinite, injectPartition, injectAfter);
   }
 
   /** The Spark master to use when none is running: the spec's, or {@code local[workers]}. */

@@ -1,0 +1,61 @@
+package dev.activationmonkey.trainer.data;
+
+import dev.activationmonkey.errors.InvalidInputException;
+import dev.activationmonkey.trainer.spec.DataSpec;
+import java.io.Serializable;
+import java.util.regex.Pattern;
+
+/** Parses CSV lines of a {@link DataSpec}: one label column and numeric features, with errors naming the line. */
+final class CsvLines implements Serializable {
+  private static final long serialVersionUID = 1L;
+  private final int labelColumn;
+  private final String delimiter;
+  private final String file;
+  private transient Pattern split;
+
+  CsvLines(DataSpec spec, String file) {
+    this.labelColumn = spec.labelColumn();
+    this.delimiter = spec.delimiter();
+    this.file = file;
+  }
+
+  /** The example on line {@code lineNumber} (1-based), numbered {@code index} among the file's examples. */
+  Example parse(String line, long lineNumber, long index) {
+    if (split == null) {
+      split = Pattern.compile(Pattern.quote(delimiter));
+    }
+    String[] fields = split.split(line, -1);
+    int width = fields.length;
+    if (width < 2) {
+      throw new InvalidInputException(file + ":" + lineNumber + ": need a label and at least one feature column");
+    }
+    int labelIndex = labelColumn >= 0 ? labelColumn : width + labelColumn;
+    if (labelIndex < 0 || labelIndex >= width) {
+      throw new InvalidInputException("data.csv.label-column: " + labelColumn + " is outside the " + width
+          + " columns of " + file);
+    }
+    int label;
+    try {
+      label = Integer.parseInt(fields[labelIndex].trim());
+    } catch (NumberFormatException e) {
+      throw new InvalidInputException(file + ":" + lineNumber + ": label '" + fields[labelIndex]
+          + "' is not a class number (0, 1, ...)" + (lineNumber == 1 ? " (a header? set data.csv.header: true)" : ""));
+    }
+    if (label < 0) {
+      throw new InvalidInputException(file + ":" + lineNumber + ": negative label " + label);
+    }
+    float[] features = new float[width - 1];
+    for (int c = 0, f = 0; c < width; c++) {
+      if (c == labelIndex) {
+        continue;
+      }
+      try {
+        features[f++] = Float.parseFloat(fields[c].trim());
+      } catch (NumberFormatException e) {
+        throw new InvalidInputException(file + ":" + lineNumber + ": column " + c + " '" + fields[c]
+            + "' is not a number" + (lineNumber == 1 ? " (a header? set data.csv.header: true)" : ""));
+      }
+    }
+    return new Example(index, features, label);
+  }
+}

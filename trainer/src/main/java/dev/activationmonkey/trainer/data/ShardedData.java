@@ -1,0 +1,353 @@
+package dev.activationmonkey.trainer.data;
+
+import dev.activationmonkey.errors.InvalidInputException;
+import dev.activationmonkey.trainer.spec.DataSpec;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.HashPartitioner;
+import org.apache.spark.api.java.JavaPairRDD;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.storage.StorageLevel;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import scala.Tuple2;
+
+/**
+ * A job's examples, read by the executors from where they live and kept in their memory, one {@link Shard} per
+ * worker: RDD partition {@code w} is worker {@code w}'s shard. The driver reads no examples (for pre-batched DataSet
+ * directories it lists the files and reads the first one for its shape).
+ *
+ * <p>Formats: MNIST IDX ({@code bundled}: the split inside the jar, read by the executor; or a directory URI), CSV
+ * (any Hadoop URI, split across tasks by Spark's text input), and directories of DL4J DataSet files, one mini-batch
+ * each ({@code DataSet.save}, as {@code monkey data export} writes them).
+ *
+ * <p>Which examples are test examples, and which worker trains an example, follows from a seeded permutation of the
+ * example numbers ({@link Permutation}, {@code data.shuffle-seed}): the first {@code train} positions train, position
+ * {@code p} goes to worker {@code p mod workers}. Workers' shards differ by at most one example (one file for
+ * pre-batched data). Each epoch, each worker shuffles its own examples anew ({@link Shard#batches}); examples never
+ * move between workers.
+ */
+public record ShardedData(JavaRDD<Shard> train, JavaRDD<Shard> test, int features, int classes, long trainExamples,
+    long testExamples, String source) {
+
+  /** Reads, assigns and caches the examples; returns once every shard is in the executors' memory. */
+  public static ShardedData load(JavaSparkContext jsc, DataSpec spec, int workers) {
+    HadoopConf conf = new HadoopConf(jsc.hadoopConfiguration());
+    if (spec.format().equals("datasets")) {
+      return batches(jsc, spec, workers, conf);
+    }
+    JavaRDD<Example> all = examples(jsc, spec, spec.path(), conf, spec.limit()).persist(StorageLevel.MEMORY_AND_DISK_SER());
+    try {
+      Summary summary = all.aggregate(Summary.EMPTY, Summary::add, Summary::merge);
+      if (summary.count() == 0) {
+        throw new InvalidInputException("data: no examples in " + spec.path());
+      }
+      summary.checkWidth(spec.path());
+      long n = summary.count();
+      long trainCount = n;
+      JavaRDD<Example> testSource = null;
+      Summary testSummary = null;
+      if (spec.testPath() != null) {
+        testSource = examples(jsc, spec, spec.testPath(), conf, 0).persist(StorageLevel.MEMORY_AND_DISK_SER());
+        testSummary = testSource.aggregate(Summary.EMPTY, Summary::add, Summary::merge);
+        testSummary.checkWidth(spec.testPath());
+        if (testSummary.minWidth() != summary.minWidth()) {
+          throw new InvalidInputException("data.test-path: " + spec.testPath() + " has " + testSummary.minWidth()
+              + " features per example, " + spec.path() + " has " + summary.minWidth());
+        }
+      } else if (spec.testFraction() > 0) {
+        trainCount = Math.round(n * (1 - spec.testFraction()));
+        if (trainCount < 1 || trainCount >= n) {
+          throw new InvalidInputException("data.test-fraction: " + spec.testFraction() + " of " + n
+              + " examples leaves no training or no test examples");
+        }
+      }
+      int classes = spec.classes() > 0 ? spec.classes()
+          : spec.format().equals("mnist") ? 10 : Math.max(summary.maxLabel(), testSummary == null ? 0 : testSummary.maxLabel()) + 1;
+      int maxLabel = Math.max(summary.maxLabel(), testSummary == null ? 0 : testSummary.maxLabel());
+      if (maxLabel >= classes) {
+        throw new InvalidInputException("data: " + spec.path() + " has label " + maxLabel + " but data.classes is " + classes);
+      }
+      boolean scale = spec.normalize().equals("scale");
+      Permutation order = new Permutation(n, spec.shuffleSeed());
+      long train = trainCount;
+      JavaRDD<Shard> rawTrain = shards(all.filter(e -> order.apply(e.index()) < train)
+          .mapToPair(e -> new Tuple2<>(order.apply(e.index()), e)), workers, classes, scale);
+      JavaRDD<Shard> rawTest;
+      long testCount;
+      if (testSource != null) {
+        rawTest = shards(testSource.mapToPair(e -> new Tuple2<>(e.index(), e)), workers, classes, scale);
+        testCount = testSummary.count();
+      } else if (trainCount < n) {
+        rawTest = shards(all.filter(e -> order.apply(e.index()) >= train)
+            .mapToPair(e -> new Tuple2<>(order.apply(e.index()) - train, e)), workers, classes, scale);
+        testCount = n - trainCount;
+      } else {
+        rawTest = null;
+        testCount = 0;
+      }
+      FeatureScaling scaling = FeatureScaling.fit(spec.normalize(), rawTrain);
+      JavaRDD<Shard> trainShards = cache(scaling == null ? rawTrain : rawTrain.map(s -> s.scaled(scaling)));
+      JavaRDD<Shard> testShards = rawTest == null ? null : cache(scaling == null ? rawTest : rawTest.map(s -> s.scaled(scaling)));
+      String source = spec.format() + ":" + (spec.path().equals(DataSpec.BUNDLED) ? "bundled MNIST test split" : spec.path());
+      return new ShardedData(trainShards, testShards, summary.minWidth(), classes, trainCount, testCount, source);
+    } finally {
+      all.unpersist(false);
+    }
+  }
+
+  /** Drops the cached shards. */
+  public void release() {
+    train.unpersist(false);
+    if (test != null) {
+      test.unpersist(false);
+    }
+  }
+
+  private static JavaRDD<Shard> cache(JavaRDD<Shard> shards) {
+    shards.persist(StorageLevel.MEMORY_ONLY());
+    shards.count();
+    return shards;
+  }
+
+  /** Examples keyed by their position, into {@code workers} shards: position p to worker p mod workers. */
+  private static JavaRDD<Shard> shards(JavaPairRDD<Long, Example> byPosition, int workers, int classes, boolean scale) {
+    return byPosition
+        .mapToPair(t -> new Tuple2<>((int) (t._1() % workers), t))
+        .partitionBy(new HashPartitioner(workers))
+        .mapPartitionsWithIndex((worker, it) -> {
+          List<Tuple2<Long, Example>> rows = new ArrayList<>();
+          it.forEachRemaining(t -> rows.add(t._2()));
+          rows.sort(Comparator.comparingLong(Tuple2::_1));
+          return List.of(Shard.ofExamples(worker, toDataSet(rows, classes, scale))).iterator();
+        }, true);
+  }
+
+  private static DataSet toDataSet(List<Tuple2<Long, Example>> rows, int classes, boolean scale) {
+    if (rows.isEmpty()) {
+      return null;
+    }
+    int width = rows.get(0)._2().features().length;
+    float[] features = new float[rows.size() * width];
+    float[] labels = new float[rows.size() * classes];
+    for (int i = 0; i < rows.size(); i++) {
+      Example e = rows.get(i)._2();
+      float[] f = e.features();
+      if (scale) {
+        for (int j = 0; j < width; j++) {
+          features[i * width + j] = f[j] / 255f;
+        }
+      } else {
+        System.arraycopy(f, 0, features, i * width, width);
+      }
+      labels[i * classes + e.label()] = 1f;
+    }
+    INDArray x = Nd4j.create(features, new long[] {rows.size(), width}, 'c');
+    INDArray y = Nd4j.create(labels, new long[] {rows.size(), classes}, 'c');
+    return new DataSet(x, y);
+  }
+
+  /** The examples of one source, numbered in file order, read on the executors. */
+  private static JavaRDD<Example> examples(JavaSparkContext jsc, DataSpec spec, String path, HadoopConf conf, int limit) {
+    JavaRDD<Example> examples;
+    if (spec.format().equals("mnist")) {
+      MnistFiles files = MnistFiles.find(path, conf);
+      examples = jsc.parallelize(List.of(files), 1).flatMap(f -> f.read(conf).iterator());
+    } else {
+      checkExists(path, conf, "data: CSV file not found: ");
+      boolean header = spec.header();
+      CsvLines parser = new CsvLines(spec, path);
+      // Line numbers for messages, then dense example numbers (a header and blank lines are not examples).
+      examples = jsc.textFile(path, Math.max(2, jsc.defaultParallelism())).zipWithIndex()
+          .filter(t -> !(header && t._2() == 0) && !t._1().isBlank())
+          .map(t -> parser.parse(t._1(), t._2() + 1, -1))
+          .zipWithIndex().map(t -> new Example(t._2(), t._1().features(), t._1().label()));
+    }
+    return limit > 0 ? examples.filter(e -> e.index() < limit) : examples;
+  }
+
+  private static void checkExists(String path, HadoopConf conf, String message) {
+    try {
+      Path p = new Path(path);
+      if (!p.getFileSystem(conf.get()).exists(p)) {
+        throw new InvalidInputException(message + path);
+      }
+    } catch (IOException e) {
+      throw new InvalidInputException("data: cannot reach " + path + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** MNIST's two IDX files of one split, found by name in a directory (any Hadoop URI), or the bundled split. */
+  record MnistFiles(String images, String labels) implements Serializable {
+    static MnistFiles find(String path, HadoopConf conf) {
+      if (path.equals(DataSpec.BUNDLED)) {
+        return new MnistFiles(null, null);
+      }
+      try {
+        Path dir = new Path(path);
+        FileSystem fs = dir.getFileSystem(conf.get());
+        if (!fs.exists(dir) || !fs.getFileStatus(dir).isDirectory()) {
+          throw new InvalidInputException("data.path: " + path + " is not a directory holding MNIST IDX files"
+              + " (or write 'bundled' for the MNIST test split inside the jar)");
+        }
+        FileStatus[] list = fs.listStatus(dir);
+        return new MnistFiles(pick(list, "images-idx3-ubyte", dir), pick(list, "labels-idx1-ubyte", dir));
+      } catch (IOException e) {
+        throw new InvalidInputException("data.path: cannot list " + path + ": " + e.getMessage(), e);
+      }
+    }
+
+    private static String pick(FileStatus[] list, String marker, Path dir) {
+      return Arrays.stream(list).map(s -> s.getPath().toString()).filter(p -> p.contains(marker)).sorted().findFirst()
+          .orElseThrow(() -> new InvalidInputException("data.path: no file named *" + marker + "[.gz] in " + dir));
+    }
+
+    List<Example> read(HadoopConf conf) throws IOException {
+      float[][] pixels;
+      int[] classes;
+      try (InputStream img = open(images, "t10k-images-idx3-ubyte.gz", conf);
+          InputStream lab = open(labels, "t10k-labels-idx1-ubyte.gz", conf)) {
+        pixels = Idx.images(img, images == null ? "bundled images" : images, 0);
+        classes = Idx.labels(lab, labels == null ? "bundled labels" : labels, 0);
+      }
+      if (pixels.length != classes.length) {
+        throw new InvalidInputException("data: " + pixels.length + " MNIST images but " + classes.length + " labels");
+      }
+      List<Example> out = new ArrayList<>(pixels.length);
+      for (int i = 0; i < pixels.length; i++) {
+        out.add(new Example(i, pixels[i], classes[i]));
+      }
+      return out;
+    }
+
+    private static InputStream open(String file, String bundled, HadoopConf conf) throws IOException {
+      if (file == null) {
+        return Datasets.bundled(bundled);
+      }
+      Path p = new Path(file);
+      return p.getFileSystem(conf.get()).open(p);
+    }
+  }
+
+  /** Count, widest and narrowest row, largest label. */
+  record Summary(long count, int minWidth, int maxWidth, int maxLabel) implements Serializable {
+    static final Summary EMPTY = new Summary(0, Integer.MAX_VALUE, 0, 0);
+
+    Summary add(Example e) {
+      return new Summary(count + 1, Math.min(minWidth, e.features().length), Math.max(maxWidth, e.features().length),
+          Math.max(maxLabel, e.label()));
+    }
+
+    Summary merge(Summary o) {
+      return new Summary(count + o.count, Math.min(minWidth, o.minWidth), Math.max(maxWidth, o.maxWidth),
+          Math.max(maxLabel, o.maxLabel));
+    }
+
+    void checkWidth(String path) {
+      if (minWidth != maxWidth) {
+        throw new InvalidInputException("data: " + path + " has rows of " + (minWidth + 1) + " to " + (maxWidth + 1)
+            + " columns; every row needs the same number");
+      }
+    }
+  }
+
+  /** Pre-batched DataSet files: the driver lists them; each worker loads its own files. */
+  private static ShardedData batches(JavaSparkContext jsc, DataSpec spec, int workers, HadoopConf conf) {
+    List<String> files = listBatches(spec.path(), conf);
+    List<String> testFiles;
+    List<String> trainFiles;
+    if (spec.testPath() != null) {
+      trainFiles = shuffled(files, spec.shuffleSeed());
+      testFiles = listBatches(spec.testPath(), conf);
+    } else {
+      List<String> all = shuffled(files, spec.shuffleSeed());
+      int trainCount = spec.testFraction() > 0 ? (int) Math.round(all.size() * (1 - spec.testFraction())) : all.size();
+      if (trainCount < 1 || (spec.testFraction() > 0 && trainCount >= all.size())) {
+        throw new InvalidInputException("data.test-fraction: " + spec.testFraction() + " of " + all.size()
+            + " DataSet files leaves no training or no test files");
+      }
+      trainFiles = all.subList(0, trainCount);
+      testFiles = all.subList(trainCount, all.size());
+    }
+    DataSet first = loadBatch(trainFiles.get(0), conf);
+    int features = (int) first.getFeatures().size(1);
+    int classes = (int) first.getLabels().size(1);
+    JavaRDD<Shard> train = cache(batchShards(jsc, trainFiles, workers, conf));
+    JavaRDD<Shard> test = testFiles.isEmpty() ? null : cache(batchShards(jsc, testFiles, workers, conf));
+    long trainExamples = train.map(Shard::examples).reduce(Long::sum);
+    long testExamples = test == null ? 0 : test.map(Shard::examples).reduce(Long::sum);
+    return new ShardedData(train, test, features, classes, trainExamples, testExamples, "datasets:" + spec.path());
+  }
+
+  private static List<String> shuffled(List<String> files, long seed) {
+    Permutation p = new Permutation(files.size(), seed);
+    String[] out = new String[files.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[(int) p.apply(i)] = files.get(i);
+    }
+    return List.of(out);
+  }
+
+  private static JavaRDD<Shard> batchShards(JavaSparkContext jsc, List<String> files, int workers, HadoopConf conf) {
+    List<Tuple2<Integer, String>> assigned = new ArrayList<>();
+    for (int i = 0; i < files.size(); i++) {
+      assigned.add(new Tuple2<>(i % workers, files.get(i)));
+    }
+    return jsc.parallelizePairs(assigned, workers).partitionBy(new HashPartitioner(workers))
+        .mapPartitionsWithIndex((worker, it) -> {
+          List<DataSet> batches = new ArrayList<>();
+          while (it.hasNext()) {
+            batches.add(loadBatch(it.next()._2(), conf));
+          }
+          return List.of(Shard.ofBatches(worker, batches)).iterator();
+        }, true);
+  }
+
+  private static List<String> listBatches(String path, HadoopConf conf) {
+    try {
+      Path dir = new Path(path);
+      FileSystem fs = dir.getFileSystem(conf.get());
+      if (!fs.exists(dir) || !fs.getFileStatus(dir).isDirectory()) {
+        throw new InvalidInputException("data.path: " + path + " is not a directory of DataSet files"
+            + " (write them with 'monkey data export' or DataSet.save)");
+      }
+      List<String> files = new ArrayList<>();
+      for (FileStatus s : fs.listStatus(dir)) {
+        String name = s.getPath().getName();
+        if (s.isFile() && !name.startsWith(".") && !name.startsWith("_")) {
+          files.add(s.getPath().toString());
+        }
+      }
+      if (files.isEmpty()) {
+        throw new InvalidInputException("data.path: no DataSet files in " + path);
+      }
+      files.sort(null);
+      return files;
+    } catch (IOException e) {
+      throw new InvalidInputException("data.path: cannot list " + path + ": " + e.getMessage(), e);
+    }
+  }
+
+  static DataSet loadBatch(String file, HadoopConf conf) {
+    try {
+      Path p = new Path(file);
+      try (InputStream in = p.getFileSystem(conf.get()).open(p)) {
+        DataSet d = new DataSet();
+        d.load(in);
+        return d;
+      }
+    } catch (IOException | RuntimeException e) {
+      throw new InvalidInputException("data: " + file + " is not a DL4J DataSet file: " + e.getMessage(), e);
+    }
+  }
+}

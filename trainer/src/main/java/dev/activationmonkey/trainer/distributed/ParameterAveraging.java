@@ -1,0 +1,303 @@
+package dev.activationmonkey.trainer.distributed;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.activationmonkey.trainer.data.Shard;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.deeplearning4j.nn.api.Updater;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.optimize.api.TrainingListener;
+import org.nd4j.evaluation.classification.Evaluation;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Synchronous parameter averaging over shards cached on the executors. An epoch is a few rounds; in a round every
+ * worker (one Spark task per shard) takes the current parameters and updater state from a broadcast, trains the next
+ * {@code frequency} mini-batches of its shard (or all of them when the frequency is 0: one round per epoch), and
+ * sends back its parameters and updater state, which the driver averages weighted by the examples each worker
+ * trained. Every example of every shard is trained exactly once per epoch, whatever the sizes.
+ *
+ * <p>Compared with dl4j-spark's {@code ParameterAveragingTrainingMaster}, a round costs one small Spark job: the
+ * examples stay in the executors' memory (they are not split, counted, repartitioned and shipped inside each task
+ * again), the network is kept in the executor between rounds ({@link NetworkPool}), and the broadcast is primitive
+ * arrays, so Spark never closes an INDArray the driver still uses.
+ *
+ * <p>A worker whose loss turns NaN or infinite stops its round there and reports the iteration; the caller decides
+ * whether training goes on ({@link EpochOutcome#firstNonFinite()}).
+ */
+public final class ParameterAveraging {
+  private final JavaSparkContext jsc;
+  private final MultiLayerNetwork master;
+  private final String runId;
+  private final String configurationJson;
+  private final int batchSize;
+  private final int frequency;
+  private final long seed;
+  private final TrainingListener listener;
+  private int[] batchesPerWorker;
+
+  /**
+   * @param master the driver's network: its parameters and updater state start the run and hold the averages
+   * @param frequency mini-batches per worker between averaging steps; 0 = once per epoch
+   * @param seed seed of the per-epoch shuffle of each worker's examples
+   * @param listener attached to every worker's network for training (not evaluation); may be null
+   */
+  public ParameterAveraging(JavaSparkContext jsc, MultiLayerNetwork master, String runId, int batchSize, int frequency,
+      long seed, TrainingListener listener) {
+    this.jsc = requireNonNull(jsc, "jsc is null");
+    this.master = requireNonNull(master, "master is null");
+    this.runId = requireNonNull(runId, "runId is null");
+    this.configurationJson = master.getLayerWiseConfigurations().toJson();
+    this.batchSize = batchSize;
+    this.frequency = frequency;
+    this.seed = seed;
+    this.listener = listener;
+  }
+
+  /**
+   * The outcome of one epoch.
+   *
+   * @param examples examples trained, over all workers
+   * @param iterations mini-batch steps, over all workers
+   * @param meanLoss the mean training loss of the epoch's mini-batches
+   * @param rounds averaging rounds (Spark jobs)
+   * @param firstNonFinite the first iteration whose loss was NaN or infinite (-1 if none), on {@code nonFiniteWorker}
+   */
+  public record EpochOutcome(long examples, long iterations, double meanLoss, int rounds, long firstNonFinite,
+      int nonFiniteWorker) {}
+
+  /** Per-worker state a round starts from, broadcast as primitive arrays. */
+  private record State(float[] params, float[] updaterState) implements Serializable {}
+
+  /** Everything a round's task needs besides its shard and the broadcast. */
+  private record RoundTask(String runId, String configurationJson, int epoch, int firstBatch, int lastBatch,
+      int batchSize, long seed, TrainingListener listener) implements Serializable {}
+
+  /** Mini-batches per epoch of each worker (the shards' sizes do not change during a run). */
+  public int[] batchesPerWorker(JavaRDD<Shard> train) {
+    if (batchesPerWorker == null) {
+      int size = batchSize;
+      batchesPerWorker = train.map(s -> s.batchesPerEpoch(size)).collect().stream().mapToInt(Integer::intValue).toArray();
+    }
+    return batchesPerWorker;
+  }
+
+  /**
+   * Trains one epoch; {@code stopOnNonFinite} ends it after the round in which a loss turned NaN or infinite.
+   * {@code afterRound} runs on the driver after each round (progress).
+   */
+  public EpochOutcome fitEpoch(JavaRDD<Shard> train, int epoch, boolean stopOnNonFinite, Runnable afterRound) {
+    int most = 0;
+    for (int b : batchesPerWorker(train)) {
+      most = Math.max(most, b);
+    }
+    int perRound = frequency == 0 ? Math.max(1, most) : frequency;
+    long examples = 0;
+    long iterations = 0;
+    double lossSum = 0;
+    int rounds = 0;
+    long firstNonFinite = -1;
+    int nonFiniteWorker = -1;
+    for (int from = 0; from < most; from += perRound) {
+      Broadcast<State> state = jsc.broadcast(new State(master.params().toFloatVector(), updaterState(master)));
+      RoundTask task = new RoundTask(runId, configurationJson, epoch, from, from + perRound, batchSize, seed, listener);
+      RoundResult result;
+      try {
+        result = train.mapPartitions(shards -> trainRound(shards, state.value(), task)).treeReduce(RoundResult::plus, 2);
+      } finally {
+        state.destroy();
+      }
+      rounds++;
+      if (result.weight() > 0) {
+        float[] params = result.params();
+        float[] updater = result.updaterState();
+        float scale = (float) (1 / result.weight());
+        for (int i = 0; i < params.length; i++) {
+          params[i] *= scale;
+        }
+        assign(master.params(), params);
+        if (updater != null) {
+          for (int i = 0; i < updater.length; i++) {
+            updater[i] *= scale;
+          }
+          assign(master.getUpdater().getStateViewArray(), updater);
+        }
+      }
+      examples += result.examples();
+      iterations += result.batches();
+      lossSum += result.lossSum();
+      if (afterRound != null) {
+        afterRound.run();
+      }
+      if (result.firstNonFinite() >= 0) {
+        firstNonFinite = result.firstNonFinite();
+        nonFiniteWorker = result.nonFiniteWorker();
+        if (stopOnNonFinite) {
+          break;
+        }
+      }
+    }
+    master.setEpochCount(epoch + 1);
+    return new EpochOutcome(examples, iterations, iterations == 0 ? Double.NaN : lossSum / iterations, rounds,
+        firstNonFinite, nonFiniteWorker);
+  }
+
+  private static float[] updaterState(MultiLayerNetwork net) {
+    Updater updater = net.getUpdater();
+    INDArray view = updater == null ? null : updater.getStateViewArray();
+    return view == null || view.length() == 0 ? null : view.toFloatVector();
+  }
+
+  private static void assign(INDArray target, float[] values) {
+    target.assign(Nd4j.create(values, target.shape(), target.ordering()));
+  }
+
+  /** A worker's round: runs in the executor, on the shard of its partition. */
+  private static Iterator<RoundResult> trainRound(Iterator<Shard> shards, State state, RoundTask task) {
+    List<RoundResult> out = new ArrayList<>(1);
+    while (shards.hasNext()) {
+      Shard shard = shards.next();
+      List<DataSet> batches = shard.batches(task.epoch(), task.seed(), task.batchSize(), task.firstBatch(), task.lastBatch());
+      if (batches.isEmpty()) {
+        out.add(RoundResult.empty());
+        continue;
+      }
+      MultiLayerNetwork net = NetworkPool.borrow(task.runId(), task.configurationJson());
+      try {
+        assign(net.params(), state.params());
+        if (state.updaterState() != null) {
+          assign(net.getUpdater().getStateViewArray(), state.updaterState());
+        }
+        int perEpoch = shard.batchesPerEpoch(task.batchSize());
+        // Worker-local step numbers, the same in every attempt: epoch * the worker's batches + batches before this round.
+        net.setIterationCount(task.epoch() * perEpoch + task.firstBatch());
+        net.setEpochCount(task.epoch());
+        net.setListeners(task.listener() == null ? List.of() : List.of(task.listener()));
+        long examples = 0;
+        long steps = 0;
+        double lossSum = 0;
+        long nonFinite = -1;
+        for (DataSet batch : batches) {
+          int iteration = net.getIterationCount();
+          net.fit(batch);
+          double loss = net.score();
+          examples += batch.numExamples();
+          steps++;
+          if (!Double.isFinite(loss)) {
+            nonFinite = iteration;
+            break;
+          }
+          lossSum += loss;
+        }
+        net.setListeners(List.of());
+        float[] params = net.params().toFloatVector();
+        float[] updater = updaterState(net);
+        scale(params, examples);
+        scale(updater, examples);
+        out.add(new RoundResult(examples, params, updater, examples, steps, lossSum, nonFinite,
+            nonFinite >= 0 ? shard.worker() : -1));
+      } finally {
+        NetworkPool.giveBack(task.runId(), net);
+      }
+    }
+    return out.iterator();
+  }
+
+  private static void scale(float[] values, long factor) {
+    if (values != null) {
+      for (int i = 0; i < values.length; i++) {
+        values[i] *= factor;
+      }
+    }
+  }
+
+  /**
+   * Accuracy, precision, recall, F1 and mean loss of the driver's network on the test shards, computed where they
+   * live. Predictions that are not finite (a diverged network) are counted, not evaluated.
+   */
+  public TestOutcome evaluate(JavaRDD<Shard> test) {
+    Broadcast<State> state = jsc.broadcast(new State(master.params().toFloatVector(), null));
+    String id = runId;
+    String json = configurationJson;
+    int size = batchSize;
+    try {
+      return test.mapPartitions(shards -> evaluateShards(shards, state.value(), id, json, size))
+          .treeReduce(TestOutcome::plus, 2);
+    } finally {
+      state.destroy();
+    }
+  }
+
+  /**
+   * @param evaluation DL4J's classification evaluation of the finite predictions (null if there were none)
+   * @param nonFinite examples whose predictions were NaN or infinite
+   */
+  public record TestOutcome(Evaluation evaluation, double lossSum, long examples, long nonFinite) implements Serializable {
+    TestOutcome plus(TestOutcome o) {
+      Evaluation e = evaluation;
+      if (e == null) {
+        e = o.evaluation;
+      } else if (o.evaluation != null) {
+        e.merge(o.evaluation);
+      }
+      return new TestOutcome(e, lossSum + o.lossSum, examples + o.examples, nonFinite + o.nonFinite);
+    }
+
+    /** Accuracy over every test example (NaN when any prediction was not finite or nothing was evaluated). */
+    public double accuracy() {
+      return nonFinite > 0 || evaluation == null ? Double.NaN : evaluation.accuracy();
+    }
+
+    public double meanLoss() {
+      return examples == 0 ? Double.NaN : lossSum / examples;
+    }
+  }
+
+  private static Iterator<TestOutcome> evaluateShards(Iterator<Shard> shards, State state, String runId, String json,
+      int batchSize) {
+    List<TestOutcome> out = new ArrayList<>(1);
+    while (shards.hasNext()) {
+      Shard shard = shards.next();
+      MultiLayerNetwork net = NetworkPool.borrow(runId, json);
+      try {
+        net.setListeners(List.of());
+        assign(net.params(), state.params());
+        Evaluation evaluation = null;
+        double lossSum = 0;
+        long examples = 0;
+        long nonFinite = 0;
+        for (DataSet batch : shard.inOrder(batchSize)) {
+          INDArray output = net.output(batch.getFeatures(), false);
+          long n = batch.numExamples();
+          examples += n;
+          lossSum += net.score(batch, false) * n;
+          if (output.isInfinite().any() || output.isNaN().any()) {
+            nonFinite += n;
+            continue;
+          }
+          if (evaluation == null) {
+            evaluation = new Evaluation();
+          }
+          evaluation.eval(batch.getLabels(), output);
+        }
+        out.add(new TestOutcome(evaluation, lossSum, examples, nonFinite));
+      } finally {
+        NetworkPool.giveBack(runId, net);
+      }
+    }
+    return out.iterator();
+  }
+
+  /** Drops the run's pooled networks in this JVM. */
+  public void close() {
+    NetworkPool.forget(runId);
+  }
+}

@@ -1,0 +1,44 @@
+package dev.activationmonkey.trainer.distributed;
+
+import java.io.Serializable;
+
+/**
+ * What the workers of one averaging round send back, summed over workers by Spark's tree reduce: parameters and
+ * updater state weighted by the examples each worker trained in the round.
+ *
+ * @param firstNonFinite the first iteration (worker-local numbering) whose loss was NaN or infinite, -1 if none
+ * @param nonFiniteWorker the worker it happened on, -1 if none
+ */
+record RoundResult(double weight, float[] params, float[] updaterState, long examples, long batches, double lossSum,
+    long firstNonFinite, int nonFiniteWorker) implements Serializable {
+
+  static RoundResult empty() {
+    return new RoundResult(0, null, null, 0, 0, 0, -1, -1);
+  }
+
+  RoundResult plus(RoundResult o) {
+    float[] p = add(params, o.params);
+    float[] u = add(updaterState, o.updaterState);
+    long nonFinite = firstNonFinite;
+    int worker = nonFiniteWorker;
+    if (o.firstNonFinite >= 0 && (nonFinite < 0 || o.firstNonFinite < nonFinite)) {
+      nonFinite = o.firstNonFinite;
+      worker = o.nonFiniteWorker;
+    }
+    return new RoundResult(weight + o.weight, p, u, examples + o.examples, batches + o.batches, lossSum + o.lossSum,
+        nonFinite, worker);
+  }
+
+  private static float[] add(float[] a, float[] b) {
+    if (a == null) {
+      return b;
+    }
+    if (b == null) {
+      return a;
+    }
+    for (int i = 0; i < a.length; i++) {
+      a[i] += b[i];
+    }
+    return a;
+  }
+}
