@@ -10,6 +10,7 @@ import dev.activationmonkey.collector.cli.CollectCommand;
 import dev.activationmonkey.errors.ExitCode;
 import dev.activationmonkey.errors.MonkeyException;
 import dev.activationmonkey.trainer.bench.OverheadBenchmark;
+import dev.activationmonkey.trainer.bench.ScalingBenchmark;
 import dev.activationmonkey.trainer.cli.TrainCommand;
 import java.io.PrintWriter;
 import picocli.CommandLine;
@@ -57,7 +58,7 @@ public final class Monkey implements Runnable {
       name = "bench",
       mixinStandardHelpOptions = true,
       description = "Benchmarks against a baseline in the same run (prints ratios).",
-      subcommands = {OverheadBenchmark.class, CollectorBenchmark.class, AnalyticsBenchmark.class})
+      subcommands = {OverheadBenchmark.class, ScalingBenchmark.class, CollectorBenchmark.class, AnalyticsBenchmark.class})
   static final class Bench implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
