@@ -35,7 +35,7 @@ final class TinyJobs {
           epochs: %d
           workers: 2
           master: "%s"
-          parameter-averaging: {averaging-frequency: 2, prefetch: 0}
+        %s
         %s
         logging:
           every: 1
@@ -46,7 +46,8 @@ final class TinyJobs {
             topic: %s
             spill-dir: %s
         %s
-        """.formatted(epochs, master, extraTraining, servers, topic, spill, kafkaExtra);
+        """.formatted(epochs, master, extraTraining.contains("shared-gradients") ? ""
+            : "  parameter-averaging: {averaging-frequency: 2, prefetch: 0}", extraTraining, servers, topic, spill, kafkaExtra);
     return JobSpec.parse(yaml, "tiny-job.yaml");
   }
 }

@@ -85,7 +85,12 @@ public final class ScalingBenchmark implements Callable<Integer> {
 
   private record Arm(String name, Supplier<Trained> run) {}
 
-  private record Trained(double seconds, double accuracy, long examples) {}
+  /** @param overhead seconds outside the workers' fit calls (Spark jobs, broadcasts, averaging), NaN if unknown */
+  private record Trained(double seconds, double accuracy, long examples, double overhead, double taskOverhead) {
+    Trained(double seconds, double accuracy, long examples) {
+      this(seconds, accuracy, examples, Double.NaN, Double.NaN);
+    }
+  }
 
   private static final String MLP = """
       network:
@@ -221,11 +226,15 @@ public final class ScalingBenchmark implements Callable<Integer> {
     arms.subList(1, arms.size()).forEach(a -> a.run().get());
     double[][] rates = new double[arms.size()][rounds];
     double[][] accuracies = new double[arms.size()][rounds];
+    double[][] overheads = new double[arms.size()][rounds];
+    double[][] taskOverheads = new double[arms.size()][rounds];
     for (int r = 0; r < rounds; r++) {
       for (int a = 0; a < arms.size(); a++) {
         Trained t = arms.get(a).run().get();
         rates[a][r] = t.examples() / t.seconds();
         accuracies[a][r] = t.accuracy();
+        overheads[a][r] = t.overhead() / epochs;
+        taskOverheads[a][r] = t.taskOverhead() / epochs;
       }
       System.out.printf(Locale.ROOT, "round %d/%d: %s%n", r + 1, rounds, describeRound(rates, arms.size(), r));
     }
@@ -251,6 +260,10 @@ public final class ScalingBenchmark implements Callable<Integer> {
       }
       System.out.printf(Locale.ROOT, "%-60s %,9.0f samples/s  ratio %.2f (rounds %s)  accuracy %.4f%s%n", name + ":",
           median(rates[a]), ratio, Arrays.toString(round2(ratios)), median(accuracies[a]), extra);
+      if (!Double.isNaN(overheads[a][0])) {
+        System.out.printf(Locale.ROOT, "%-60s outside fit: %.3f s per epoch (in the tasks: %.3f s)%n", "",
+            median(overheads[a]), median(taskOverheads[a]));
+      }
       if (a == 1) {
         first = ratio;
       }
@@ -274,11 +287,16 @@ public final class ScalingBenchmark implements Callable<Integer> {
     engine.batchesPerWorker(data.train());
     long t = System.nanoTime();
     long examples = 0;
+    double train = 0;
+    double task = 0;
     for (int e = 0; e < epochs; e++) {
-      examples += engine.fitEpoch(data.train(), e, false, null).examples();
+      ParameterAveraging.EpochOutcome o = engine.fitEpoch(data.train(), e, false, null);
+      examples += o.examples();
+      train += o.trainSeconds();
+      task += o.taskSeconds();
     }
     double seconds = (System.nanoTime() - t) / 1e9;
-    return new Trained(seconds, accuracy(net, test), examples);
+    return new Trained(seconds, accuracy(net, test), examples, seconds - train, task - train);
   }
 
   private static MultiLayerNetwork network(MultiLayerConfiguration conf) {

@@ -70,9 +70,12 @@ public final class ParameterAveraging {
    * @param meanLoss the mean training loss of the epoch's mini-batches
    * @param rounds averaging rounds (Spark jobs)
    * @param firstNonFinite the first iteration whose loss was NaN or infinite (-1 if none), on {@code nonFiniteWorker}
+   * @param seconds the epoch's wall-clock time on the driver
+   * @param taskSeconds the slowest task's time, summed over rounds (what the workers took)
+   * @param trainSeconds the slowest worker's time in {@code fit}, summed over rounds (the training itself)
    */
   public record EpochOutcome(long examples, long iterations, double meanLoss, int rounds, long firstNonFinite,
-      int nonFiniteWorker) {}
+      int nonFiniteWorker, double seconds, double taskSeconds, double trainSeconds) {}
 
   /** Per-worker state a round starts from, broadcast as primitive arrays. */
   private record State(float[] params, float[] updaterState) implements Serializable {}
@@ -106,8 +109,13 @@ public final class ParameterAveraging {
     int rounds = 0;
     long firstNonFinite = -1;
     int nonFiniteWorker = -1;
+    long startNanos = System.nanoTime();
+    long taskNanos = 0;
+    long trainNanos = 0;
     for (int from = 0; from < most; from += perRound) {
+      long t0 = System.nanoTime();
       Broadcast<State> state = jsc.broadcast(new State(master.params().toFloatVector(), updaterState(master)));
+      long t1 = System.nanoTime();
       RoundTask task = new RoundTask(runId, configurationJson, epoch, from, from + perRound, batchSize, seed, listener);
       RoundResult result;
       try {
@@ -115,7 +123,14 @@ public final class ParameterAveraging {
       } finally {
         state.destroy();
       }
+      long t2 = System.nanoTime();
+      if (Boolean.getBoolean("monkey.debug.rounds")) {
+        System.err.printf("round %d: broadcast %.1f ms, job %.1f ms (slowest task %.1f ms, fit %.1f ms)%n", rounds,
+            (t1 - t0) / 1e6, (t2 - t1) / 1e6, result.taskNanos() / 1e6, result.trainNanos() / 1e6);
+      }
       rounds++;
+      taskNanos += result.taskNanos();
+      trainNanos += result.trainNanos();
       if (result.weight() > 0) {
         float[] params = result.params();
         float[] updater = result.updaterState();
@@ -147,7 +162,7 @@ public final class ParameterAveraging {
     }
     master.setEpochCount(epoch + 1);
     return new EpochOutcome(examples, iterations, iterations == 0 ? Double.NaN : lossSum / iterations, rounds,
-        firstNonFinite, nonFiniteWorker);
+        firstNonFinite, nonFiniteWorker, (System.nanoTime() - startNanos) / 1e9, taskNanos / 1e9, trainNanos / 1e9);
   }
 
   private static float[] updaterState(MultiLayerNetwork net) {
@@ -164,6 +179,7 @@ public final class ParameterAveraging {
   private static Iterator<RoundResult> trainRound(Iterator<Shard> shards, State state, RoundTask task) {
     List<RoundResult> out = new ArrayList<>(1);
     while (shards.hasNext()) {
+      long taskStart = System.nanoTime();
       Shard shard = shards.next();
       List<DataSet> batches = shard.batches(task.epoch(), task.seed(), task.batchSize(), task.firstBatch(), task.lastBatch());
       if (batches.isEmpty()) {
@@ -185,6 +201,7 @@ public final class ParameterAveraging {
         long steps = 0;
         double lossSum = 0;
         long nonFinite = -1;
+        long trainStart = System.nanoTime();
         for (DataSet batch : batches) {
           int iteration = net.getIterationCount();
           net.fit(batch);
@@ -197,13 +214,14 @@ public final class ParameterAveraging {
           }
           lossSum += loss;
         }
+        long trainNanos = System.nanoTime() - trainStart;
         net.setListeners(List.of());
         float[] params = net.params().toFloatVector();
         float[] updater = updaterState(net);
         scale(params, examples);
         scale(updater, examples);
         out.add(new RoundResult(examples, params, updater, examples, steps, lossSum, nonFinite,
-            nonFinite >= 0 ? shard.worker() : -1));
+            nonFinite >= 0 ? shard.worker() : -1, System.nanoTime() - taskStart, trainNanos));
       } finally {
         NetworkPool.giveBack(task.runId(), net);
       }

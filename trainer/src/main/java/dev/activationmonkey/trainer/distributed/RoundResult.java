@@ -8,12 +8,14 @@ import java.io.Serializable;
  *
  * @param firstNonFinite the first iteration (worker-local numbering) whose loss was NaN or infinite, -1 if none
  * @param nonFiniteWorker the worker it happened on, -1 if none
+ * @param taskNanos the slowest worker's time in its task (setting up, training, collecting its result)
+ * @param trainNanos the slowest worker's time in {@code fit} alone
  */
 record RoundResult(double weight, float[] params, float[] updaterState, long examples, long batches, double lossSum,
-    long firstNonFinite, int nonFiniteWorker) implements Serializable {
+    long firstNonFinite, int nonFiniteWorker, long taskNanos, long trainNanos) implements Serializable {
 
   static RoundResult empty() {
-    return new RoundResult(0, null, null, 0, 0, 0, -1, -1);
+    return new RoundResult(0, null, null, 0, 0, 0, -1, -1, 0, 0);
   }
 
   RoundResult plus(RoundResult o) {
@@ -26,7 +28,7 @@ record RoundResult(double weight, float[] params, float[] updaterState, long exa
       worker = o.nonFiniteWorker;
     }
     return new RoundResult(weight + o.weight, p, u, examples + o.examples, batches + o.batches, lossSum + o.lossSum,
-        nonFinite, worker);
+        nonFinite, worker, Math.max(taskNanos, o.taskNanos), Math.max(trainNanos, o.trainNanos));
   }
 
   private static float[] add(float[] a, float[] b) {

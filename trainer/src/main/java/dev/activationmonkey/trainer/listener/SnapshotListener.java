@@ -85,7 +85,14 @@ public final class SnapshotListener extends BaseTrainingListener implements Seri
 
   /** The task (or plain JVM) this copy of the listener reports for. */
   private record TaskBinding(int partitionId, int attemptNumber, long taskAttemptId, int stageId, String executorId,
-      DeliveryCounts counts, long[] iterationsSeen) {}
+      DeliveryCounts counts, long[] iterationsSeen, TaskContext context) {}
+
+  /**
+   * Per run, the outcomes of snapshots sent by a listener whose task has already completed: gradient sharing keeps
+   * the first task's listener in its long-lived trainer threads for every later task. The next task of the run that
+   * completes in this JVM reports them.
+   */
+  private static final Map<String, DeliveryCounts> AFTER_TASK = new ConcurrentHashMap<>();
 
   /**
    * @param accumulators where tasks report their counts; null outside Spark (read {@link #localTotals()})
@@ -116,7 +123,7 @@ public final class SnapshotListener extends BaseTrainingListener implements Seri
           TaskContext context = TaskContext.get();
           binding = context != null ? bind(context)
               : new TaskBinding(-1, 0, -1, -1, "local", new DeliveryCounts(LiveProgress.of(config.runId()).delivery()),
-                  new long[1]);
+                  new long[1], null);
         }
         b = binding;
       }
@@ -128,7 +135,7 @@ public final class SnapshotListener extends BaseTrainingListener implements Seri
     SparkEnv env = SparkEnv.get();
     TaskBinding b = new TaskBinding(context.partitionId(), context.attemptNumber(), context.taskAttemptId(),
         context.stageId(), env == null ? "driver" : env.executorId(),
-        new DeliveryCounts(LiveProgress.of(config.runId()).delivery()), new long[1]);
+        new DeliveryCounts(LiveProgress.of(config.runId()).delivery()), new long[1], context);
     context.addTaskCompletionListener(new TaskCompletionListener() {
       @Override
       public void onTaskCompletion(TaskContext completed) {
@@ -149,7 +156,20 @@ public final class SnapshotListener extends BaseTrainingListener implements Seri
     }
     if (accumulators != null) {
       accumulators.addDelivery(b.counts().drain());
+      DeliveryCounts late = AFTER_TASK.get(config.runId());
+      if (late != null) {
+        accumulators.addDelivery(late.drain());
+      }
     }
+  }
+
+  /** Where a snapshot's delivery outcome is counted: its task's counts, or the run's late counts once it completed. */
+  private DeliveryCounts counts(TaskBinding b) {
+    if (b.context() != null && b.context().isCompleted()) {
+      return AFTER_TASK.computeIfAbsent(config.runId(),
+          id -> new DeliveryCounts(LiveProgress.of(id).delivery()));
+    }
+    return b.counts();
   }
 
   /** Delivery counts of this listener outside Spark (benchmark, single-JVM training), after {@link #flush()}. */
@@ -356,6 +376,7 @@ public final class SnapshotListener extends BaseTrainingListener implements Seri
       return;
     }
     TaskBinding b = binding();
+    DeliveryCounts counts = counts(b);
     Stamp stamp = new Stamp(b, net.getEpochCount(), net.getIterationCount(), System.currentTimeMillis(),
         Thread.currentThread().getName());
     byte[] key = RecordKeys.worker(config.runId(), b.partitionId());
@@ -376,13 +397,13 @@ public final class SnapshotListener extends BaseTrainingListener implements Seri
           try {
             List<LayerSnapshot> records = new ArrayList<>(items.size());
             for (Item item : items) {
-              snapshot(stamp, item.over(copies), records, b.counts());
+              snapshot(stamp, item.over(copies), records, counts);
             }
             return records;
           } finally {
             release.run();
           }
-        }, b.counts());
+        }, counts);
       } catch (RuntimeException e) {
         release.run();
         throw e;
@@ -392,10 +413,10 @@ public final class SnapshotListener extends BaseTrainingListener implements Seri
     t = StageTimers.start();
     List<LayerSnapshot> records = new ArrayList<>(items.size());
     for (Item item : items) {
-      snapshot(stamp, item, records, b.counts());
+      snapshot(stamp, item, records, counts);
     }
     t = stopAndRestart(Stage.ON_TRAINING_THREAD, t);
-    producer.sendAsync(key, () -> records, b.counts());
+    producer.sendAsync(key, () -> records, counts);
     StageTimers.stop(Stage.SEND, t);
   }
 
