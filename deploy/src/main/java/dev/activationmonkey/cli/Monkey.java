@@ -10,6 +10,7 @@ import dev.activationmonkey.collector.cli.CollectCommand;
 import dev.activationmonkey.errors.ExitCode;
 import dev.activationmonkey.errors.MonkeyException;
 import dev.activationmonkey.trainer.bench.OverheadBenchmark;
+import dev.activationmonkey.trainer.cli.ExportDataCommand;
 import dev.activationmonkey.trainer.bench.ScalingBenchmark;
 import dev.activationmonkey.trainer.cli.TrainCommand;
 import java.io.PrintWriter;
@@ -30,13 +31,14 @@ import picocli.CommandLine.ParseResult;
     footer = {
       "",
       "Exit codes: 0 ok, 1 internal error, 2 invalid input, 3 report alerts (--fail-on),",
-      "4 a service (Kafka, Spark) unreachable, 130 interrupted.",
+      "4 a service (Kafka, Spark) unreachable, 5 training diverged, 130 interrupted.",
       "Run 'monkey COMMAND --help' for a command's options."
     },
     subcommands = {
       DemoCommand.class,
       KafkaCommand.class,
       TrainCommand.class,
+      Monkey.Data.class,
       CollectCommand.class,
       QueryCommand.class,
       ReportCommand.class,
@@ -60,6 +62,21 @@ public final class Monkey implements Runnable {
       description = "Benchmarks against a baseline in the same run (prints ratios).",
       subcommands = {OverheadBenchmark.class, ScalingBenchmark.class, CollectorBenchmark.class, AnalyticsBenchmark.class})
   static final class Bench implements Runnable {
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+      spec.commandLine().usage(spec.commandLine().getOut());
+    }
+  }
+
+  /** Data preparation: a job's examples as pre-batched DataSet files. */
+  @Command(
+      name = "data",
+      mixinStandardHelpOptions = true,
+      description = "Prepare training data (monkey data export: pre-batched DL4J DataSet files).",
+      subcommands = {ExportDataCommand.class})
+  static final class Data implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     @Override

@@ -10,6 +10,7 @@ import dev.activationmonkey.snapshot.avro.LayerSnapshot;
 import dev.activationmonkey.snapshot.avro.RunEnd;
 import dev.activationmonkey.snapshot.avro.RunStatus;
 import dev.activationmonkey.trainer.cli.TrainCommand;
+import dev.activationmonkey.trainer.data.DataSetExport;
 import dev.activationmonkey.trainer.spec.JobSpec;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -52,6 +53,9 @@ class DistributedTrainingIT {
 
   private static final String SMALL_NET = "{updater: {type: sgd, learning-rate: 0.05}, layers: [{type: dense, size: 8, "
       + "activation: relu}, {type: output, size: 3, activation: softmax}]}";
+
+  private static final String MNIST_NET = "{updater: {type: adam, learning-rate: 0.01}, layers: [{type: dense, size: 32,"
+      + " activation: relu}, {type: output, size: 10, activation: softmax}]}";
 
   @Test
   void everyExampleIsTrainedOnceAnEpochWhateverTheSizesWorkersBatchAndFrequency() throws IOException {
@@ -127,6 +131,28 @@ class DistributedTrainingIT {
     assertEquals(examples, result.examplesPerEpoch());
     assertEquals(3 * examples, result.examples());
     assertEquals(3 * 11, result.iterations(), "one step per file per epoch");
+  }
+
+  @Test
+  void exportedDataSetFilesTrainLikeTheExamplesTheyCameFrom() {
+    KafkaBroker broker = KafkaFixture.shared();
+    String topic = "dist-export-" + System.nanoTime();
+    broker.createTopic(topic, 2);
+    String out = temp.resolve("exported").toUri().toString();
+    JobSpec source = JobSpec.parse(job(broker, topic, "{limit: 500, test-fraction: 0.2, batch-size: 32}",
+        "{workers: 2, master: \"local[2]\"}", MNIST_NET), "source.yaml");
+
+    DataSetExport.Result written = DataSetExport.run(source, out, quiet());
+
+    assertEquals(400, written.trainExamples());
+    assertEquals(100, written.testExamples());
+    assertEquals(2 * ((200 + 31) / 32), written.trainFiles(), "each worker's 200 examples in batches of 32");
+    JobSpec spec = JobSpec.parse(job(broker, topic, "{format: datasets, path: \"" + out + "/train\", test-path: \""
+        + out + "/test\"}", "{epochs: 3, workers: 2, master: \"local[2]\"}", MNIST_NET), "exported.yaml");
+    RunResult result = new Trainer().run(spec, quiet(), false);
+    assertEquals(400, result.examplesPerEpoch());
+    assertEquals(1200, result.examples());
+    assertTrue(result.finalAccuracy() > 0.5, "learns from the exported, normalised files: " + result.finalAccuracy());
   }
 
   @Test
