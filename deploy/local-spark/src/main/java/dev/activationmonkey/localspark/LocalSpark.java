@@ -169,8 +169,9 @@ public final class LocalSpark implements AutoCloseable {
 
   /**
    * Stops everything this state directory started: submissions still running (their drivers), the executors, the
-   * workers and the master (SIGTERM, then SIGKILL after 20 s), and waits until every process has ended. Does
-   * nothing if nothing runs.
+   * workers and the master (SIGTERM, then SIGKILL after 20 s), and waits until every process has ended; then deletes
+   * the copies of application jars the executors fetched into the work directories (their logs stay). Does nothing
+   * else if nothing runs.
    */
   public synchronized void stop() {
     List<ProcessHandle> all = new ArrayList<>();
@@ -188,8 +189,30 @@ public final class LocalSpark implements AutoCloseable {
     submissions.clear();
     try {
       Files.deleteIfExists(stateDir.resolve(PIDS_FILE));
+      deleteFetchedJars();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Every executor fetches the application's jars into its work directory ({@code worker-N/<app-id>/<executor-id>/}):
+   * hundreds of MB per executor for a training job. Once nothing runs, they go; the executors' logs stay.
+   */
+  private void deleteFetchedJars() throws IOException {
+    if (!Files.isDirectory(stateDir)) {
+      return;
+    }
+    try (Stream<Path> workers = Files.list(stateDir)) {
+      for (Path worker : workers.filter(p -> p.getFileName().toString().matches("worker-\\d+")
+          && Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)).toList()) {
+        try (Stream<Path> files = Files.find(worker, 3, (path, attributes) -> attributes.isRegularFile()
+            && path.getFileName().toString().endsWith(".jar"))) {
+          for (Path jar : files.toList()) {
+            Files.deleteIfExists(jar);
+          }
+        }
+      }
     }
   }
 

@@ -62,8 +62,17 @@ class LocalSparkIT {
         assertTrue(logs.anyMatch(p -> p.getFileName().toString().equals("stderr")), "executor logs in the work dirs");
       }
 
+      try (Stream<Path> work = Files.walk(dir.resolve("spark"))) {
+        assertTrue(work.anyMatch(p -> p.getFileName().toString().equals("app.jar") && p.toString().contains("/worker-")),
+            "the executors fetched the application jar into their work directories");
+      }
+
       cluster.stop();
       assertFalse(cluster.isRunning());
+      try (Stream<Path> work = Files.walk(dir.resolve("spark"))) {
+        assertEquals(List.of(), work.filter(p -> p.getFileName().toString().endsWith(".jar")
+            && p.toString().contains("/worker-")).toList(), "stop deletes the executors' copies of the jars");
+      }
       for (ProcessHandle process : started) {
         assertFalse(process.isAlive(), "stopped: " + process.pid());
       }
