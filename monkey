@@ -2,6 +2,7 @@
 # Activation Monkey launcher: builds what it needs on first use, then runs the `monkey` command line.
 #   ./monkey --help            every command
 #   ./monkey demo              the whole pipeline on this machine
+#   ./monkey demo --cluster    the same, training through spark-submit on a local Spark standalone cluster
 # Environment: JAVA_HOME (a JDK 17), MONKEY_JAVA_OPTS (extra JVM flags, e.g. -Xmx8g),
 #              MONKEY_STATE_DIR (default ./.monkey), MONKEY_OFFLINE=1 (build with mvn -o),
 #              OMP_NUM_THREADS (ND4J threads per op, default 1 here: see docs/trainer.md, "Threads").
@@ -10,10 +11,17 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 CLASSPATH_FILE="$ROOT/deploy/target/classpath.txt"
 KAFKA_LIB="$ROOT/deploy/local-kafka/target/kafka-lib"
+SPARK_CLASSPATH_FILE="$ROOT/deploy/local-spark/target/spark-classpath.txt"
+SPARK_JAR="$ROOT/deploy/target/spark-app/trainer-spark.jar"
 JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 
+# The trainer's spark-submit jar (~210 MB, ~40 s to shade) is built only for commands that submit it.
+wants_spark_jar="" skip_spark_jar="-DskipSparkJar"
+for arg in "$@"; do [[ "$arg" == "--cluster" ]] && wants_spark_jar=1 skip_spark_jar=""; done
+
 needs_build() {
-  [[ ! -f "$CLASSPATH_FILE" || ! -d "$ROOT/deploy/target/classes" || ! -d "$KAFKA_LIB" ]] && return 0
+  [[ ! -f "$CLASSPATH_FILE" || ! -d "$ROOT/deploy/target/classes" || ! -d "$KAFKA_LIB" || ! -f "$SPARK_CLASSPATH_FILE" ]] && return 0
+  [[ -n "$wants_spark_jar" && ( ! -f "$SPARK_JAR" || "$CLASSPATH_FILE" -nt "$SPARK_JAR" ) ]] && return 0
   # Rebuild when any source, resource or pom changed since the last build.
   [[ -n "$(find "$ROOT" -path "$ROOT/.monkey" -prune -o -path '*/target' -prune -o \
       \( -name '*.java' -o -name 'pom.xml' -o -path '*/src/main/resources/*' -o -name '*.avsc' \) \
@@ -26,7 +34,7 @@ if needs_build; then
   else
     echo "monkey: building (sources changed) ..." >&2
   fi
-  (cd "$ROOT" && mvn -B -q ${MONKEY_OFFLINE:+-o} -DskipTests -Dmaven.javadoc.skip=true install) >&2
+  (cd "$ROOT" && mvn -B -q ${MONKEY_OFFLINE:+-o} -DskipTests -Dmaven.javadoc.skip=true $skip_spark_jar install) >&2
 fi
 
 # Java 17 flags Spark and ND4J need (see README, "Running on a cluster"). --add-modules=jdk.incubator.vector lets the
@@ -47,6 +55,7 @@ export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
 exec "$JAVA" "${OPENS[@]}" --add-modules=jdk.incubator.vector -Xmx6g -XX:+UseG1GC \
   -Daeron.publication.unblock.timeout=60000000000 \
   -Dmonkey.home="$ROOT" -Dmonkey.kafka.lib="$KAFKA_LIB" \
+  -Dmonkey.spark.classpath="$SPARK_CLASSPATH_FILE" -Dmonkey.trainer.spark-jar="$SPARK_JAR" \
   ${MONKEY_JAVA_OPTS:-} \
   -cp "$ROOT/deploy/target/classes:$(cat "$CLASSPATH_FILE")" \
   dev.activationmonkey.cli.Monkey "$@"

@@ -21,6 +21,10 @@ final class StateDirectory {
     return root().resolve("kafka");
   }
 
+  static Path spark() {
+    return root().resolve("spark");
+  }
+
   static Path demo() {
     return root().resolve("demo");
   }
