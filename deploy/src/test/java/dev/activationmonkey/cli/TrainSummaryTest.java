@@ -3,6 +3,7 @@ package dev.activationmonkey.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.activationmonkey.snapshot.avro.RunStatus;
 import dev.activationmonkey.trainer.RunResult;
 import java.nio.file.Path;
 import java.util.List;
@@ -12,8 +13,8 @@ import org.junit.jupiter.api.Test;
 class TrainSummaryTest {
   @Test
   void readsTheCountsBackFromTheTrainersOwnSummary() {
-    RunResult result = new RunResult("mnist-mlp-demo-20261130-045440-fa4183", 2, 1_240, 79_360, 12_504, 3, 42, 40, 2, 0,
-        0.925, 0.2426, List.of(Path.of("/tmp/c.zip")), 81_300);
+    RunResult result = new RunResult("mnist-mlp-demo-20261130-045440-fa4183", RunStatus.SUCCEEDED, 2, 1_240, 79_360,
+        39_680, -1, -1, 12_504, 3, 42, 40, 2, 0, 0.925, 0.2426, List.of(Path.of("/tmp/c.zip")), 81_300);
     String output = "run mnist-mlp-demo-20261130-045440-fa4183: training network 256-128-10 ...\n"
         + "epoch 2/2  iteration 240  410 samples/s\n" + result.summary() + "\n";
 
