@@ -99,6 +99,7 @@ public final class Monkey implements Runnable {
 
   /** The configured command line; tests run commands through it to see exit codes and output. */
   public static CommandLine commandLine() {
+    ScalingBenchmark.clusters = BenchCluster::start;
     CommandLine commandLine = new CommandLine(new Monkey());
     commandLine.setExecutionExceptionHandler(Monkey::handle);
     return commandLine;

@@ -92,7 +92,7 @@ class ClusterIT {
         training:
           epochs: %d
           workers: 2
-          parameter-averaging: {averaging-frequency: %d, prefetch: 0}
+          parameter-averaging: {averaging-frequency: %d}
         logging:
           every: 1
           histogram-bins: 8
@@ -175,6 +175,73 @@ class ClusterIT {
     }
     assertEquals(List.of(summary.runId()), report.runs().stream().map(r -> r.runId()).toList());
     assertFalse(report.runs().get(0).series().isEmpty(), "the report has per-iteration rows");
+  }
+
+  /**
+   * The driver never holds the training set: 60,000 28x28 images (188 MB as the floats training uses, a 47 MB IDX
+   * file) train with a 128 MB driver heap, every example once.
+   */
+  @Test
+  void aDriverWithLessHeapThanTheDataTrainsOnItBecauseTheExecutorsReadIt() throws Exception {
+    int images = 60_000;
+    Path mnist = Files.createDirectories(dir.resolve("big-mnist"));
+    java.util.Random random = new java.util.Random(11);
+    try (java.io.DataOutputStream img = new java.io.DataOutputStream(new java.io.BufferedOutputStream(
+            Files.newOutputStream(mnist.resolve("train-images-idx3-ubyte")), 1 << 16));
+        java.io.DataOutputStream lab = new java.io.DataOutputStream(new java.io.BufferedOutputStream(
+            Files.newOutputStream(mnist.resolve("train-labels-idx1-ubyte"))))) {
+      img.writeInt(0x803);
+      img.writeInt(images);
+      img.writeInt(28);
+      img.writeInt(28);
+      lab.writeInt(0x801);
+      lab.writeInt(images);
+      byte[] pixels = new byte[784];
+      for (int i = 0; i < images; i++) {
+        int label = i % 10;
+        random.nextBytes(pixels);
+        for (int p = 0; p < 28; p++) {
+          pixels[label * 28 + p] = (byte) 255; // a class-specific stripe, so there is something to learn
+        }
+        img.write(pixels);
+        lab.writeByte(label);
+      }
+    }
+    long floatBytes = 4L * images * 784;
+    KafkaBroker broker = KafkaFixture.shared();
+    String topic = "cluster-heap-it-" + System.nanoTime();
+    broker.createTopic(topic, 2);
+    Path job = dir.resolve("big.yaml");
+    Files.writeString(job, """
+        name: cluster-heap-it
+        data: {path: "%s", test-fraction: 0.1, batch-size: 100}
+        network:
+          layers:
+            - {type: dense, size: 16, activation: relu}
+            - {type: output, size: 10, activation: softmax}
+        training: {epochs: 1, workers: 2}
+        logging:
+          every: 100
+          kafka: {bootstrap-servers: "%s", topic: %s, spill-dir: "%s"}
+        """.formatted(mnist.toUri(), broker.bootstrapServers(), topic, dir.resolve("spill-heap")));
+
+    SubmitResult result = SparkFixture.shared().submit(
+        SubmitRequest.builder(sparkJar(), "dev.activationmonkey.trainer.cli.TrainCommand")
+            .name("cluster-heap-it").args("--config", job.toString())
+            .driverHeap("128m")
+            // Spark refuses heaps under 450 MB unless told its 300 MB reserve is not needed (a testing key).
+            .conf("spark.testing.reservedMemory", "0")
+            .executorCores(1).totalExecutorCores(2).executorMemory("1500m")
+            .timeout(Duration.ofMinutes(4))
+            .onOutput(line -> System.out.println("[driver] " + line))
+            .build());
+
+    assertEquals(0, result.exitCode(), "spark-submit failed; its log: " + result.log());
+    assertTrue(floatBytes > 128L * 1024 * 1024, "the data is larger than the driver's heap");
+    TrainSummary summary = TrainSummary.parse(result.output())
+        .orElseThrow(() -> new AssertionError("no summary in the driver's output:\n" + result.output()));
+    assertEquals(0, summary.dropped(), result.output());
+    assertTrue(result.output().contains("54,000 examples (54,000 per epoch)"), "every example once: " + result.output());
   }
 
   @Test

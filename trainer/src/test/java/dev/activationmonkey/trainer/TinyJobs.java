@@ -47,7 +47,7 @@ final class TinyJobs {
             spill-dir: %s
         %s
         """.formatted(epochs, master, extraTraining.contains("shared-gradients") ? ""
-            : "  parameter-averaging: {averaging-frequency: 2, prefetch: 0}", extraTraining, servers, topic, spill, kafkaExtra);
+            : "  parameter-averaging: {averaging-frequency: 2}", extraTraining, servers, topic, spill, kafkaExtra);
     return JobSpec.parse(yaml, "tiny-job.yaml");
   }
 }

@@ -274,6 +274,25 @@ public final class LocalSpark implements AutoCloseable {
    * @throws ServiceUnavailableException if the cluster does not run, or the submission outlives its timeout (then
    *     it is killed with its children)
    */
+  /**
+   * The Spark configuration a driver on this machine needs for this cluster's executors (besides the master URL and
+   * the application's jars): loopback driver address, the executors' JVM flags and environment, and waiting for every
+   * executor before the first job.
+   */
+  public Map<String, String> clientConf() {
+    Map<String, String> conf = new LinkedHashMap<>();
+    conf.put("spark.driver.host", "127.0.0.1");
+    conf.put("spark.driver.bindAddress", "127.0.0.1");
+    conf.put("spark.executor.extraJavaOptions",
+        String.join(" ", JAVA17_OPENS) + " " + String.join(" ", TRAINING_JVM_FLAGS));
+    conf.put("spark.executorEnv.OMP_NUM_THREADS", "1");
+    // Jobs start once every executor asked for has registered, not on the first one (a short job would otherwise
+    // run all its tasks on whichever executor JVM started first).
+    conf.put("spark.scheduler.minRegisteredResourcesRatio", "1.0");
+    conf.put("spark.scheduler.maxRegisteredResourcesWaitingTime", "120s");
+    return conf;
+  }
+
   public SubmitResult submit(SubmitRequest request) {
     requireNonNull(request, "request is null");
     if (!isRunning()) {
@@ -285,16 +304,7 @@ public final class LocalSpark implements AutoCloseable {
     command.addAll(TRAINING_JVM_FLAGS);
     command.add("org.apache.spark.deploy.SparkSubmit");
     command.addAll(List.of("--master", masterUrl(), "--deploy-mode", "client", "--name", request.name()));
-    Map<String, String> conf = new LinkedHashMap<>();
-    conf.put("spark.driver.host", "127.0.0.1");
-    conf.put("spark.driver.bindAddress", "127.0.0.1");
-    conf.put("spark.executor.extraJavaOptions",
-        String.join(" ", JAVA17_OPENS) + " " + String.join(" ", TRAINING_JVM_FLAGS));
-    conf.put("spark.executorEnv.OMP_NUM_THREADS", "1");
-    // Jobs start once every executor asked for has registered, not on the first one (a short job would otherwise
-    // run all its tasks on whichever executor JVM started first).
-    conf.put("spark.scheduler.minRegisteredResourcesRatio", "1.0");
-    conf.put("spark.scheduler.maxRegisteredResourcesWaitingTime", "120s");
+    Map<String, String> conf = clientConf();
     conf.putAll(request.conf());
     conf.forEach((key, value) -> command.addAll(List.of("--conf", key + "=" + value)));
     command.addAll(List.of("--executor-cores", String.valueOf(request.executorCores()),

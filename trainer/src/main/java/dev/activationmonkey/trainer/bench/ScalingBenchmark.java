@@ -20,7 +20,9 @@ import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.IntFunction;
 import java.util.function.Supplier;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -61,6 +63,26 @@ public final class ScalingBenchmark implements Callable<Integer> {
 
   @Option(names = "--master", description = "Spark master (default: local[<workers>]).")
   String master;
+
+  @Option(names = "--cluster", description = "Run the Spark arms on a local Spark standalone cluster (a master and "
+      + "<workers> workers of one core, executors in JVMs of their own) that the benchmark starts and stops; the "
+      + "single-JVM baseline runs in this JVM, alternating with them. Needs the trainer's spark-submit jar (the monkey "
+      + "launcher builds it for --cluster).")
+  boolean cluster;
+
+  /** A Spark standalone cluster the Spark arms can run on; deploy's command line supplies them (--cluster). */
+  public interface Cluster extends AutoCloseable {
+    String masterUrl();
+
+    /** What a driver in this JVM sets to use it: executor JVM flags and environment, the application's jar. */
+    Map<String, String> sparkConf();
+
+    @Override
+    void close();
+  }
+
+  /** Starts a cluster of the given number of one-core workers; null where no launcher registered one. */
+  public static volatile IntFunction<Cluster> clusters;
 
   @Option(names = "--frequency", description = "Averaging frequency of the parameter-averaging arm (default: the "
       + "trainer's default; 0 = once per epoch).")
@@ -120,6 +142,11 @@ public final class ScalingBenchmark implements Callable<Integer> {
     int freq = frequency != null ? frequency : dev.activationmonkey.trainer.spec.TrainingSpec.DEFAULT_AVERAGING_FREQUENCY;
     LocalKafka broker = null;
     JavaSparkContext jsc = null;
+    Cluster standalone = null;
+    if (cluster && clusters == null) {
+      throw new dev.activationmonkey.errors.InvalidInputException("--cluster: no Spark cluster launcher here; run it "
+          + "through ./monkey bench scaling --cluster, or give --master spark://... of a cluster that has the trainer's jar");
+    }
     try {
       KafkaSettings kafka = null;
       if (loggingArms) {
@@ -134,9 +161,15 @@ public final class ScalingBenchmark implements Callable<Integer> {
           .setAppName("monkey bench scaling").set("spark.ui.enabled", "false")
           .set("spark.driver.host", "127.0.0.1").set("spark.driver.bindAddress", "127.0.0.1")
           .setIfMissing("spark.executorEnv.OMP_NUM_THREADS", "1");
+      if (cluster) {
+        standalone = clusters.apply(workers);
+        conf.setMaster(standalone.masterUrl()).set("spark.executor.cores", "1")
+            .set("spark.cores.max", String.valueOf(workers)).set("spark.executor.memory", "2g");
+        standalone.sparkConf().forEach(conf::set);
+      }
       jsc = new JavaSparkContext(conf);
-      System.out.printf(Locale.ROOT, "scaling benchmark: %s, %d workers, ND4J threads per op: %s; Spark started in %.1f s%n",
-          jsc.master(), workers, System.getenv().getOrDefault("OMP_NUM_THREADS", "(all cores)"),
+      System.out.printf(Locale.ROOT, "scaling benchmark: %s%s, %d workers, ND4J threads per op: %s; Spark started in %.1f s%n",
+          jsc.master(), cluster ? " (standalone cluster, executors in JVMs of their own)" : "", workers, System.getenv().getOrDefault("OMP_NUM_THREADS", "(all cores)"),
           (System.nanoTime() - sparkStart) / 1e9);
       List<String> last = new ArrayList<>();
       for (String model : models) {
@@ -149,6 +182,9 @@ public final class ScalingBenchmark implements Callable<Integer> {
     } finally {
       if (jsc != null) {
         jsc.stop();
+      }
+      if (standalone != null) {
+        standalone.close();
       }
       SnapshotProducer.closeAll();
       if (broker != null) {

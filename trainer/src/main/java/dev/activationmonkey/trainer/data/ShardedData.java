@@ -179,7 +179,8 @@ public record ShardedData(JavaRDD<Shard> train, JavaRDD<Shard> test, int feature
   private static void checkExists(String path, HadoopConf conf, String message) {
     try {
       Path p = new Path(path);
-      if (!p.getFileSystem(conf.get()).exists(p)) {
+      FileStatus[] matches = p.getFileSystem(conf.get()).globStatus(p);
+      if (matches == null || matches.length == 0) {
         throw new InvalidInputException(message + path);
       }
     } catch (IOException e) {

@@ -135,7 +135,7 @@ public record JobSpec(String name, Map<String, String> tags, DataSpec data, Netw
   public JobSpec withMaster(String master) {
     TrainingSpec t = training;
     return withTraining(new TrainingSpec(t.epochs(), t.workers(), master, t.seed(), t.trainingMaster(),
-        t.averagingFrequency(), t.prefetch(), t.threshold(), t.controllerAddress(), t.networkMask(), t.port(),
+        t.averagingFrequency(), t.threshold(), t.controllerAddress(), t.networkMask(), t.port(),
         t.checkpointDirectory(), t.evaluate(), t.stopOnNonFinite(), t.injectFailurePartition(), t.injectFailureAfter()));
   }
 
@@ -145,7 +145,7 @@ public record JobSpec(String name, Map<String, String> tags, DataSpec data, Netw
     }
     TrainingSpec t = training;
     return withTraining(new TrainingSpec(epochs, t.workers(), t.master(), t.seed(), t.trainingMaster(),
-        t.averagingFrequency(), t.prefetch(), t.threshold(), t.controllerAddress(), t.networkMask(), t.port(),
+        t.averagingFrequency(), t.threshold(), t.controllerAddress(), t.networkMask(), t.port(),
         t.checkpointDirectory(), t.evaluate(), t.stopOnNonFinite(), t.injectFailurePartition(), t.injectFailureAfter()));
   }
 

@@ -11,7 +11,6 @@ import java.util.List;
  * @param seed seed of weight initialisation and of the training master
  * @param trainingMaster {@code parameter-averaging} or {@code shared-gradients}
  * @param averagingFrequency parameter averaging: mini-batches per worker between averaging steps (0 = once per epoch)
- * @param prefetch mini-batches each worker prefetches (0 = none)
  * @param threshold shared gradients: initial encoding threshold
  * @param controllerAddress shared gradients: the driver's address workers connect to
  * @param networkMask shared gradients: the network mask to pick worker addresses from
@@ -24,7 +23,7 @@ import java.util.List;
  * @param injectFailureAfter testing only: after this many iterations of that attempt
  */
 public record TrainingSpec(int epochs, int workers, String master, long seed, String trainingMaster,
-    int averagingFrequency, int prefetch, double threshold, String controllerAddress, String networkMask, int port,
+    int averagingFrequency, double threshold, String controllerAddress, String networkMask, int port,
     String checkpointDirectory, boolean evaluate, boolean stopOnNonFinite, int injectFailurePartition, int injectFailureAfter) {
 
   /** Mini-batches per worker between averaging steps unless the spec says otherwise (docs/trainer.md, "Scaling"). */
@@ -40,7 +39,10 @@ public record TrainingSpec(int epochs, int workers, String master, long seed, St
     String trainingMaster = n.choice("training-master", "parameter-averaging", MASTERS);
     SpecNode pa = n.object("parameter-averaging");
     int averagingFrequency = pa.integer("averaging-frequency", DEFAULT_AVERAGING_FREQUENCY, 0, 1_000_000);
-    int prefetch = pa.integer("prefetch", 2, 0, 1000);
+    if (pa.has("prefetch")) {
+      throw pa.invalidKey("prefetch", "no longer used: the examples stay in the executors' memory, so there is nothing"
+          + " to prefetch; remove the key");
+    }
     pa.done();
     SpecNode sg = n.object("shared-gradients");
     double threshold = sg.number("threshold", 1e-3, 1e-9, 1);
@@ -62,7 +64,7 @@ public record TrainingSpec(int epochs, int workers, String master, long seed, St
     int injectAfter = inject.integer("after-iterations", 1, 1, Integer.MAX_VALUE);
     inject.done();
     n.done();
-    return new TrainingSpec(epochs, workers, master, seed, trainingMaster, averagingFrequency, prefetch, threshold,
+    return new TrainingSpec(epochs, workers, master, seed, trainingMaster, averagingFrequency, threshold,
         controller, mask, port, checkpoints, evaluate, stopOnNonFinite, injectPartition, injectAfter);
   }
 

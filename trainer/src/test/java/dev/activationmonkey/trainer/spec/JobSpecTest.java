@@ -136,4 +136,23 @@ class JobSpecTest {
     String m = message(LAYERS + "logging: {histogram-kinds: [weights]}\n");
     assertTrue(m.contains("logging.histogram-kinds") && m.contains("weights") && m.contains("activations"), m);
   }
+
+  @Test
+  void trainingDefaultsForAveragingAndDivergence() {
+    JobSpec spec = JobSpec.parse(LAYERS, "job.yaml");
+    assertEquals(0, spec.training().averagingFrequency(), "once per epoch");
+    assertTrue(spec.training().stopOnNonFinite());
+    assertEquals(false, JobSpec.parse(LAYERS + "training: {stop-on-non-finite: false}", "job.yaml").training()
+        .stopOnNonFinite());
+  }
+
+  @Test
+  void removedAndMisplacedDataKeysAreNamed() {
+    assertTrue(message(LAYERS + "training: {parameter-averaging: {prefetch: 2}}")
+        .contains("training.parameter-averaging.prefetch: no longer used"));
+    assertTrue(message(LAYERS + "data: {format: datasets}").contains("data.path: required"));
+    assertTrue(message(LAYERS + "data: {format: datasets, path: /d, normalize: scale}")
+        .contains("data.normalize: DataSet files are trained as they are"));
+    assertTrue(message(LAYERS + "data: {format: datasets, path: /d, limit: 5}").contains("data.limit: does not apply"));
+  }
 }
