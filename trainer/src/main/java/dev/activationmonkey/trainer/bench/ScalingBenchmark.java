@@ -101,6 +101,10 @@ public final class ScalingBenchmark implements Callable<Integer> {
       + "Repartition.Never, on the same cached batches): the path the trainer replaced.")
   boolean dl4jArm;
 
+  @Option(names = "--control-arm", description = "Add a second, identical parameter-averaging arm: its ratio to the "
+      + "first is this machine's noise floor for the figures.")
+  boolean controlArm;
+
   @Option(names = "--logging-arms", description = "Add Spark arms with snapshot logging (default settings and every "
       + "iteration) against a local broker.")
   boolean loggingArms;
@@ -227,7 +231,11 @@ public final class ScalingBenchmark implements Callable<Integer> {
     extraFrequencies.stream().filter(f -> !freqs.contains(f)).forEach(freqs::add);
     for (int f : freqs) {
       arms.add(new Arm("Spark parameter averaging, " + (f == 0 ? "once per epoch" : "every " + f), () ->
-          averaging(jsc, conf, data, batch, f, seed, testBatches, null)));
+          averaging(jsc, conf, data, batch, f, seed, testBatches, null, model)));
+    }
+    if (controlArm) {
+      arms.add(new Arm("  control (the first Spark arm again)", () ->
+          averaging(jsc, conf, data, batch, freq, seed, testBatches, null, model)));
     }
     if (kafka != null) {
       StatsOptions d = JobSpec.demo().logging().stats();
@@ -238,9 +246,9 @@ public final class ScalingBenchmark implements Callable<Integer> {
       ListenerConfig every = new ListenerConfig("bench-scaling-every", ListenerConfig.allKinds(), 1,
           new StatsOptions(d.histogramBins(), true, 0, 4096, d.nearZeroThreshold()), kafka, -1, 0);
       arms.add(new Arm("  + logging, default settings", () ->
-          averaging(jsc, conf, data, batch, freq, seed, testBatches, new SnapshotListener(byDefault, acc))));
+          averaging(jsc, conf, data, batch, freq, seed, testBatches, new SnapshotListener(byDefault, acc), model)));
       arms.add(new Arm("  + logging, every iteration", () ->
-          averaging(jsc, conf, data, batch, freq, seed, testBatches, new SnapshotListener(every, acc))));
+          averaging(jsc, conf, data, batch, freq, seed, testBatches, new SnapshotListener(every, acc), model)));
     }
     if (dl4jArm) {
       arms.add(new Arm("dl4j-spark ParameterAveragingTrainingMaster, every 5", () -> {
@@ -286,12 +294,13 @@ public final class ScalingBenchmark implements Callable<Integer> {
       double ratio = median(ratios);
       String name = arms.get(a).name();
       String extra = "";
-      if (name.startsWith("  + logging")) {
+      if (name.startsWith("  + logging") || name.startsWith("  control")) {
         double[] overhead = new double[rounds];
         for (int r = 0; r < rounds; r++) {
           overhead[r] = rates[1][r] / rates[a][r];
         }
-        extra = String.format(Locale.ROOT, "  logging overhead %.3f (target <= %s)", median(overhead),
+        extra = name.startsWith("  control") ? String.format(Locale.ROOT, "  first Spark arm / control %.3f (noise)",
+            median(overhead)) : String.format(Locale.ROOT, "  logging overhead %.3f (target <= %s)", median(overhead),
             name.contains("default") ? "1.10" : "1.50");
       }
       System.out.printf(Locale.ROOT, "%-60s %,9.0f samples/s  ratio %.2f (rounds %s)  accuracy %.4f%s%n", name + ":",
@@ -317,9 +326,9 @@ public final class ScalingBenchmark implements Callable<Integer> {
   }
 
   private Trained averaging(JavaSparkContext jsc, MultiLayerConfiguration conf, ShardedData data, int batch, int freq,
-      long seed, List<DataSet> test, SnapshotListener listener) {
+      long seed, List<DataSet> test, SnapshotListener listener, String model) {
     MultiLayerNetwork net = network(conf);
-    ParameterAveraging engine = new ParameterAveraging(jsc, net, "bench-scaling", batch, freq, seed, listener);
+    ParameterAveraging engine = new ParameterAveraging(jsc, net, "bench-scaling-" + model, batch, freq, seed, listener);
     engine.batchesPerWorker(data.train());
     long t = System.nanoTime();
     long examples = 0;

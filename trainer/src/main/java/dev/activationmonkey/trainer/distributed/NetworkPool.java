@@ -19,10 +19,11 @@ final class NetworkPool {
   private NetworkPool() {}
 
   static MultiLayerNetwork borrow(String runId, String configurationJson) {
-    ConcurrentLinkedDeque<MultiLayerNetwork> pool = POOLS.get(runId);
+    String key = key(runId, configurationJson);
+    ConcurrentLinkedDeque<MultiLayerNetwork> pool = POOLS.get(key);
     if (pool == null) {
-      POOLS.keySet().removeIf(other -> !other.equals(runId));
-      pool = POOLS.computeIfAbsent(runId, k -> new ConcurrentLinkedDeque<>());
+      POOLS.keySet().removeIf(other -> !other.startsWith(runId + "\n"));
+      pool = POOLS.computeIfAbsent(key, k -> new ConcurrentLinkedDeque<>());
     }
     MultiLayerNetwork net = pool.pollFirst();
     if (net == null) {
@@ -32,8 +33,8 @@ final class NetworkPool {
     return net;
   }
 
-  static void giveBack(String runId, MultiLayerNetwork net) {
-    ConcurrentLinkedDeque<MultiLayerNetwork> pool = POOLS.get(runId);
+  static void giveBack(String runId, String configurationJson, MultiLayerNetwork net) {
+    ConcurrentLinkedDeque<MultiLayerNetwork> pool = POOLS.get(key(runId, configurationJson));
     if (pool != null) {
       pool.addFirst(net);
     }
@@ -41,6 +42,10 @@ final class NetworkPool {
 
   /** Drops the run's networks in this JVM (the driver's, in local mode). */
   static void forget(String runId) {
-    POOLS.remove(runId);
+    POOLS.keySet().removeIf(key -> key.startsWith(runId + "\n"));
+  }
+
+  private static String key(String runId, String configurationJson) {
+    return runId + "\n" + configurationJson;
   }
 }

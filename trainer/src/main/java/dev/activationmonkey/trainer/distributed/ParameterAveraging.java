@@ -223,7 +223,7 @@ public final class ParameterAveraging {
         out.add(new RoundResult(examples, params, updater, examples, steps, lossSum, nonFinite,
             nonFinite >= 0 ? shard.worker() : -1, System.nanoTime() - taskStart, trainNanos));
       } finally {
-        NetworkPool.giveBack(task.runId(), net);
+        NetworkPool.giveBack(task.runId(), task.configurationJson(), net);
       }
     }
     return out.iterator();
@@ -308,7 +308,7 @@ public final class ParameterAveraging {
         }
         out.add(new TestOutcome(evaluation, lossSum, examples, nonFinite));
       } finally {
-        NetworkPool.giveBack(runId, net);
+        NetworkPool.giveBack(runId, json, net);
       }
     }
     return out.iterator();
