@@ -85,11 +85,14 @@ public final class Trainer {
           (System.nanoTime() - loadStart) / 1e9, sc.master());
       return train(spec, runId, start, sc, data, progress, terminal);
     } finally {
-      if (data != null) {
-        data.release();
-      }
-      if (created) {
-        sc.stop();
+      try {
+        if (data != null) {
+          data.release();
+        }
+      } finally {
+        if (created) {
+          sc.stop();
+        }
       }
     }
   }
@@ -159,7 +162,8 @@ public final class Trainer {
           work[0] += Arrays.stream(perWorker).sum();
           work[1] += data.trainExamples();
           lossHolder[0] = net.score();
-          if (!Double.isFinite(net.score()) || hasNonFinite(net.params())) {
+          if (firstNonFinite < 0 && (!Double.isFinite(net.score()) || hasNonFinite(net.params()))) {
+            // dl4j-spark's gradient sharing reports no per-step losses: the end of the epoch it was noticed in.
             firstNonFinite = (long) (epoch + 1) * mostBatches;
           }
         } else {
@@ -202,8 +206,13 @@ public final class Trainer {
           }
         }
       }
-    } catch (RuntimeException e) {
-      failure = e.getClass().getSimpleName() + ": " + e.getMessage();
+    } catch (Throwable e) {
+      // Spark's job failures are checked SparkExceptions thrown undeclared through the Java API: catch everything.
+      Throwable root = e;
+      while (root.getCause() != null && root.getCause() != root) {
+        root = root.getCause();
+      }
+      failure = root.getClass().getSimpleName() + ": " + root.getMessage();
       status = RunStatus.FAILED;
       throw e;
     } finally {

@@ -99,6 +99,48 @@ class DistributedTrainingIT {
   }
 
   @Test
+  void aDirectoryOfCsvPartFilesThatEachRepeatTheHeaderReadsEveryRow() throws IOException {
+    Path dir = Files.createDirectories(temp.resolve("parts"));
+    for (int part = 0; part < 3; part++) {
+      StringBuilder rows = new StringBuilder("label,a,b\n");
+      for (int i = 0; i < 100; i++) {
+        int label = i % 3;
+        rows.append(label).append(',').append(label).append(',').append(-label).append('\n');
+      }
+      Files.writeString(dir.resolve("part-0000" + part + ".csv"), rows);
+    }
+    KafkaBroker broker = KafkaFixture.shared();
+    String topic = "dist-parts-" + System.nanoTime();
+    broker.createTopic(topic, 2);
+    JobSpec spec = JobSpec.parse(job(broker, topic,
+        "{format: csv, path: \"" + dir.toUri() + "\", csv: {header: true}, test-fraction: 0, batch-size: 32}",
+        "{workers: 2, master: \"local[2]\"}", SMALL_NET), "parts.yaml");
+
+    RunResult result = new Trainer().run(spec, quiet(), false);
+
+    assertEquals(300, result.examplesPerEpoch(), "3 files of 100 rows, each with its header line");
+  }
+
+  @Test
+  void aRunWhoseSparkJobFailsEndsAsFailedOnTheTopic() {
+    KafkaBroker broker = KafkaFixture.shared();
+    String topic = "dist-failed-" + System.nanoTime();
+    broker.createTopic(topic, 2);
+    // local[2]: a failed task is not retried, so the injected failure fails the job.
+    JobSpec spec = TinyJobs.mlp(broker.bootstrapServers(), topic, temp, "local[2]",
+        "  inject-failure: {partition: 1, after-iterations: 1}", "");
+
+    Exception e = org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
+        () -> new Trainer().run(spec, quiet(), false));
+
+    List<SpecificRecordBase> records = TopicReader.readAll(broker.bootstrapServers(), topic,
+        r -> r.stream().anyMatch(x -> x instanceof RunEnd), Duration.ofSeconds(60));
+    RunEnd end = (RunEnd) records.stream().filter(r -> r instanceof RunEnd).findFirst().orElseThrow();
+    assertEquals(RunStatus.FAILED, end.getStatus(), "thrown: " + e);
+    assertTrue(String.valueOf(end.getMessage()).contains("injected failure"), String.valueOf(end.getMessage()));
+  }
+
+  @Test
   void directoriesOfPreBatchedDataSetFilesTrainEveryFileOnceAnEpoch() throws IOException {
     Path dir = Files.createDirectories(temp.resolve("batches"));
     Random random = new Random(5);

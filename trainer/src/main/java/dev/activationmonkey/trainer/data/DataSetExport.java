@@ -26,8 +26,9 @@ public final class DataSetExport {
   public record Result(String out, long trainFiles, long trainExamples, long testFiles, long testExamples) {
     public String summary() {
       return String.format(Locale.ROOT, "wrote %,d train files (%,d examples) to %s/train and %,d test files (%,d examples)"
-          + " to %s/test%ntrain on them with:%n  data: {format: datasets, path: \"%s/train\", test-path: \"%s/test\"}",
-          trainFiles, trainExamples, out, testFiles, testExamples, out, out, out);
+          + "%s%ntrain on them with:%n  data: {format: datasets, path: \"%s/train\"%s}", trainFiles, trainExamples, out,
+          testFiles, testExamples, testFiles > 0 ? " to " + out + "/test" : "", out,
+          testFiles > 0 ? ", test-path: \"" + out + "/test\"" : ", test-fraction: 0");
     }
   }
 
@@ -75,7 +76,8 @@ public final class DataSetExport {
       List<DataSet> batches = shard.batches(0, seed, batch, 0, Integer.MAX_VALUE);
       for (int b = 0; b < batches.size(); b++) {
         Path file = new Path(dir, String.format(Locale.ROOT, "part-%05d-%06d.bin", shard.worker(), b));
-        try (OutputStream os = file.getFileSystem(conf.get()).create(file, false)) {
+        // Overwrite: --out did not exist, so only an earlier attempt of this very task can have written the file.
+        try (OutputStream os = file.getFileSystem(conf.get()).create(file, true)) {
           batches.get(b).save(os);
         }
         files++;

@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.SplitTestAndTrain;
@@ -142,7 +141,7 @@ public final class Datasets {
     }
     List<float[]> rows = new ArrayList<>();
     List<Integer> labels = new ArrayList<>();
-    Pattern split = Pattern.compile(Pattern.quote(spec.delimiter()));
+    CsvLines parser = new CsvLines(spec, file.toString());
     int width = -1;
     int maxLabel = 0;
     try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
@@ -153,45 +152,16 @@ public final class Datasets {
         if ((lineNumber == 1 && spec.header()) || line.isBlank()) {
           continue;
         }
-        String[] fields = split.split(line, -1);
+        Example e = parser.parse(line, lineNumber, rows.size());
         if (width < 0) {
-          width = fields.length;
-          if (width < 2) {
-            throw new InvalidInputException(file + ":" + lineNumber + ": need a label and at least one feature column");
-          }
-        } else if (fields.length != width) {
-          throw new InvalidInputException(file + ":" + lineNumber + ": " + fields.length + " columns, expected " + width);
+          width = e.features().length;
+        } else if (e.features().length != width) {
+          throw new InvalidInputException(file + ":" + lineNumber + ": " + (e.features().length + 1) + " columns, expected "
+              + (width + 1));
         }
-        int labelIndex = spec.labelColumn() >= 0 ? spec.labelColumn() : width + spec.labelColumn();
-        if (labelIndex < 0 || labelIndex >= width) {
-          throw new InvalidInputException("data.csv.label-column: " + spec.labelColumn() + " is outside the "
-              + width + " columns of " + file);
-        }
-        float[] features = new float[width - 1];
-        int label;
-        try {
-          label = Integer.parseInt(fields[labelIndex].trim());
-        } catch (NumberFormatException e) {
-          throw new InvalidInputException(file + ":" + lineNumber + ": label '" + fields[labelIndex]
-              + "' is not a class number (0, 1, ...)");
-        }
-        if (label < 0) {
-          throw new InvalidInputException(file + ":" + lineNumber + ": negative label " + label);
-        }
-        for (int c = 0, f = 0; c < width; c++) {
-          if (c == labelIndex) {
-            continue;
-          }
-          try {
-            features[f++] = Float.parseFloat(fields[c].trim());
-          } catch (NumberFormatException e) {
-            throw new InvalidInputException(file + ":" + lineNumber + ": column " + c + " '" + fields[c]
-                + "' is not a number" + (lineNumber == 1 ? " (a header? set data.csv.header: true)" : ""));
-          }
-        }
-        rows.add(features);
-        labels.add(label);
-        maxLabel = Math.max(maxLabel, label);
+        rows.add(e.features());
+        labels.add(e.label());
+        maxLabel = Math.max(maxLabel, e.label());
       }
     }
     if (rows.isEmpty()) {

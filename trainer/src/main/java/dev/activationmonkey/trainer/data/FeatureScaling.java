@@ -38,24 +38,14 @@ record FeatureScaling(float[] shift, float[] factor) implements Serializable {
   /** Count, sums, sums of squares, minima and maxima per feature. */
   record Moments(long count, double[] sum, double[] sumSquares, double[] min, double[] max) implements Serializable {
     static Moments of(Shard shard) {
-      float[][] rows = shard.featureRows();
-      int width = rows.length == 0 ? 0 : rows[0].length;
-      double[] sum = new double[width];
-      double[] squares = new double[width];
-      double[] min = new double[width];
-      double[] max = new double[width];
-      java.util.Arrays.fill(min, Double.POSITIVE_INFINITY);
-      java.util.Arrays.fill(max, Double.NEGATIVE_INFINITY);
-      for (float[] row : rows) {
-        for (int j = 0; j < width; j++) {
-          double v = row[j];
-          sum[j] += v;
-          squares[j] += v * v;
-          min[j] = Math.min(min[j], v);
-          max[j] = Math.max(max[j], v);
-        }
+      org.nd4j.linalg.api.ndarray.INDArray x = shard.features();
+      if (x == null) {
+        return new Moments(0, new double[0], new double[0], new double[0], new double[0]);
       }
-      return new Moments(rows.length, sum, squares, min, max);
+      // Column reductions in ND4J, on the shard's off-heap array (no copy onto the heap).
+      org.nd4j.linalg.api.ndarray.INDArray d = x.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE);
+      return new Moments(x.rows(), d.sum(0).toDoubleVector(), d.mul(d).sum(0).toDoubleVector(),
+          d.min(0).toDoubleVector(), d.max(0).toDoubleVector());
     }
 
     Moments merge(Moments o) {

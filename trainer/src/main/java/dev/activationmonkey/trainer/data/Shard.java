@@ -82,12 +82,9 @@ public final class Shard implements Serializable {
     return out;
   }
 
-  /** The features as rows (statistics of the normalisation; single-example shards only). */
-  float[][] featureRows() {
-    if (examples == null) {
-      return new float[0][];
-    }
-    return examples.getFeatures().toFloatMatrix();
+  /** The features of a single-example shard, one row per example (null otherwise or when empty). */
+  INDArray features() {
+    return examples == null ? null : examples.getFeatures();
   }
 
   /** A copy with {@code (x - shift) * factor} applied to every feature. */

@@ -47,6 +47,7 @@ public record ShardedData(JavaRDD<Shard> train, JavaRDD<Shard> test, int feature
       return batches(jsc, spec, workers, conf);
     }
     JavaRDD<Example> all = examples(jsc, spec, spec.path(), conf, spec.limit()).persist(StorageLevel.MEMORY_AND_DISK_SER());
+    JavaRDD<Example> testSource = null;
     try {
       Summary summary = all.aggregate(Summary.EMPTY, Summary::add, Summary::merge);
       if (summary.count() == 0) {
@@ -55,11 +56,13 @@ public record ShardedData(JavaRDD<Shard> train, JavaRDD<Shard> test, int feature
       summary.checkWidth(spec.path());
       long n = summary.count();
       long trainCount = n;
-      JavaRDD<Example> testSource = null;
       Summary testSummary = null;
       if (spec.testPath() != null) {
         testSource = examples(jsc, spec, spec.testPath(), conf, 0).persist(StorageLevel.MEMORY_AND_DISK_SER());
         testSummary = testSource.aggregate(Summary.EMPTY, Summary::add, Summary::merge);
+        if (testSummary.count() == 0) {
+          throw new InvalidInputException("data.test-path: no examples in " + spec.testPath());
+        }
         testSummary.checkWidth(spec.testPath());
         if (testSummary.minWidth() != summary.minWidth()) {
           throw new InvalidInputException("data.test-path: " + spec.testPath() + " has " + testSummary.minWidth()
@@ -97,12 +100,26 @@ public record ShardedData(JavaRDD<Shard> train, JavaRDD<Shard> test, int feature
         testCount = 0;
       }
       FeatureScaling scaling = FeatureScaling.fit(spec.normalize(), rawTrain);
-      JavaRDD<Shard> trainShards = cache(scaling == null ? rawTrain : rawTrain.map(s -> s.scaled(scaling)));
-      JavaRDD<Shard> testShards = rawTest == null ? null : cache(scaling == null ? rawTest : rawTest.map(s -> s.scaled(scaling)));
+      JavaRDD<Shard> trainShards = scaling == null ? rawTrain : rawTrain.map(s -> s.scaled(scaling));
+      JavaRDD<Shard> testShards = rawTest == null ? null : scaling == null ? rawTest : rawTest.map(s -> s.scaled(scaling));
       String source = spec.format() + ":" + (spec.path().equals(DataSpec.BUNDLED) ? "bundled MNIST test split" : spec.path());
-      return new ShardedData(trainShards, testShards, summary.minWidth(), classes, trainCount, testCount, source);
+      ShardedData data = new ShardedData(trainShards, testShards, summary.minWidth(), classes, trainCount, testCount,
+          source);
+      try {
+        cache(trainShards);
+        if (testShards != null) {
+          cache(testShards);
+        }
+      } catch (RuntimeException e) {
+        data.release();
+        throw e;
+      }
+      return data;
     } finally {
       all.unpersist(false);
+      if (testSource != null) {
+        testSource.unpersist(false);
+      }
     }
   }
 
@@ -161,15 +178,18 @@ public record ShardedData(JavaRDD<Shard> train, JavaRDD<Shard> test, int feature
   private static JavaRDD<Example> examples(JavaSparkContext jsc, DataSpec spec, String path, HadoopConf conf, int limit) {
     JavaRDD<Example> examples;
     if (spec.format().equals("mnist")) {
-      MnistFiles files = MnistFiles.find(path, conf);
+      MnistFiles files = MnistFiles.find(path, conf, path.equals(spec.path()) ? "data.path" : "data.test-path");
       examples = jsc.parallelize(List.of(files), 1).flatMap(f -> f.read(conf).iterator());
     } else {
       checkExists(path, conf, "data: CSV file not found: ");
       boolean header = spec.header();
       CsvLines parser = new CsvLines(spec, path);
-      // Line numbers for messages, then dense example numbers (a header and blank lines are not examples).
-      examples = jsc.textFile(path, Math.max(2, jsc.defaultParallelism())).zipWithIndex()
-          .filter(t -> !(header && t._2() == 0) && !t._1().isBlank())
+      // Line numbers for messages, then dense example numbers (a header and blank lines are not examples). With a
+      // header, every line equal to the first is one: a directory of part files repeats it in each.
+      JavaRDD<String> lines = jsc.textFile(path, Math.max(2, jsc.defaultParallelism()));
+      String headerLine = header ? lines.first() : null;
+      examples = lines.zipWithIndex()
+          .filter(t -> !(header && t._1().equals(headerLine)) && !t._1().isBlank())
           .map(t -> parser.parse(t._1(), t._2() + 1, -1))
           .zipWithIndex().map(t -> new Example(t._2(), t._1().features(), t._1().label()));
     }
@@ -190,7 +210,7 @@ public record ShardedData(JavaRDD<Shard> train, JavaRDD<Shard> test, int feature
 
   /** MNIST's two IDX files of one split, found by name in a directory (any Hadoop URI), or the bundled split. */
   record MnistFiles(String images, String labels) implements Serializable {
-    static MnistFiles find(String path, HadoopConf conf) {
+    static MnistFiles find(String path, HadoopConf conf, String role) {
       if (path.equals(DataSpec.BUNDLED)) {
         return new MnistFiles(null, null);
       }
@@ -202,15 +222,32 @@ public record ShardedData(JavaRDD<Shard> train, JavaRDD<Shard> test, int feature
               + " (or write 'bundled' for the MNIST test split inside the jar)");
         }
         FileStatus[] list = fs.listStatus(dir);
-        return new MnistFiles(pick(list, "images-idx3-ubyte", dir), pick(list, "labels-idx1-ubyte", dir));
+        return new MnistFiles(pick(list, "images-idx3-ubyte", dir, role), pick(list, "labels-idx1-ubyte", dir, role));
       } catch (IOException e) {
         throw new InvalidInputException("data.path: cannot list " + path + ": " + e.getMessage(), e);
       }
     }
 
-    private static String pick(FileStatus[] list, String marker, Path dir) {
-      return Arrays.stream(list).map(s -> s.getPath().toString()).filter(p -> p.contains(marker)).sorted().findFirst()
-          .orElseThrow(() -> new InvalidInputException("data.path: no file named *" + marker + "[.gz] in " + dir));
+    /**
+     * The file of {@code dir} whose name holds {@code marker}; where a directory holds both MNIST splits (as the
+     * download does: train-* and t10k-*), the training split for data.path and the test split for data.test-path.
+     */
+    private static String pick(FileStatus[] list, String marker, Path dir, String role) {
+      List<FileStatus> found = Arrays.stream(list).filter(s -> s.getPath().getName().contains(marker))
+          .sorted(Comparator.comparing(s -> s.getPath().getName())).toList();
+      if (found.size() > 1) {
+        String prefix = role.equals("data.test-path") ? "t10k" : "train";
+        List<FileStatus> preferred = found.stream().filter(s -> s.getPath().getName().startsWith(prefix)).toList();
+        if (preferred.size() != 1) {
+          throw new InvalidInputException(role + ": " + dir + " holds " + found.size() + " files named *" + marker
+              + "* (" + found.stream().map(s -> s.getPath().getName()).toList() + "); keep one split per directory");
+        }
+        found = preferred;
+      }
+      if (found.isEmpty()) {
+        throw new InvalidInputException(role + ": no file named *" + marker + "[.gz] in " + dir);
+      }
+      return found.get(0).getPath().toString();
     }
 
     List<Example> read(HadoopConf conf) throws IOException {

@@ -82,7 +82,7 @@ public final class ParameterAveraging {
 
   /** Everything a round's task needs besides its shard and the broadcast. */
   private record RoundTask(String runId, String configurationJson, int epoch, int firstBatch, int lastBatch,
-      int batchSize, long seed, TrainingListener listener) implements Serializable {}
+      int batchSize, long seed, TrainingListener listener, boolean stopOnNonFinite) implements Serializable {}
 
   /** Mini-batches per epoch of each worker (the shards' sizes do not change during a run). */
   public int[] batchesPerWorker(JavaRDD<Shard> train) {
@@ -116,10 +116,13 @@ public final class ParameterAveraging {
       long t0 = System.nanoTime();
       Broadcast<State> state = jsc.broadcast(new State(master.params().toFloatVector(), updaterState(master)));
       long t1 = System.nanoTime();
-      RoundTask task = new RoundTask(runId, configurationJson, epoch, from, from + perRound, batchSize, seed, listener);
+      RoundTask task = new RoundTask(runId, configurationJson, epoch, from, from + perRound, batchSize, seed, listener,
+          stopOnNonFinite);
       RoundResult result;
       try {
-        result = train.mapPartitions(shards -> trainRound(shards, state.value(), task)).treeReduce(RoundResult::plus, 2);
+        // reduce, not treeReduce: a tree adds a shuffle stage from 6 partitions on, and a re-run shuffle-map stage
+        // would train (and count, and log) a round twice.
+        result = train.mapPartitions(shards -> trainRound(shards, state.value(), task)).reduce(RoundResult::plus);
       } finally {
         state.destroy();
       }
@@ -131,12 +134,14 @@ public final class ParameterAveraging {
       rounds++;
       taskNanos += result.taskNanos();
       trainNanos += result.trainNanos();
+      boolean paramsFinite = true;
       if (result.weight() > 0) {
         float[] params = result.params();
         float[] updater = result.updaterState();
         float scale = (float) (1 / result.weight());
         for (int i = 0; i < params.length; i++) {
           params[i] *= scale;
+          paramsFinite &= Float.isFinite(params[i]);
         }
         assign(master.params(), params);
         if (updater != null) {
@@ -152,16 +157,25 @@ public final class ParameterAveraging {
       if (afterRound != null) {
         afterRound.run();
       }
-      if (result.firstNonFinite() >= 0) {
-        firstNonFinite = result.firstNonFinite();
-        nonFiniteWorker = result.nonFiniteWorker();
+      long roundNonFinite = result.firstNonFinite();
+      int roundWorker = result.nonFiniteWorker();
+      if (roundNonFinite < 0 && !paramsFinite) {
+        // Every loss was finite but a last step made parameters NaN or infinite: the round's last iteration.
+        roundNonFinite = result.lastIteration();
+      }
+      if (roundNonFinite >= 0) {
+        if (firstNonFinite < 0) {
+          firstNonFinite = roundNonFinite;
+          nonFiniteWorker = roundWorker;
+        }
         if (stopOnNonFinite) {
           break;
         }
       }
     }
     master.setEpochCount(epoch + 1);
-    return new EpochOutcome(examples, iterations, iterations == 0 ? Double.NaN : lossSum / iterations, rounds,
+    return new EpochOutcome(examples, iterations,
+        iterations == 0 || firstNonFinite >= 0 ? Double.NaN : lossSum / iterations, rounds,
         firstNonFinite, nonFiniteWorker, (System.nanoTime() - startNanos) / 1e9, taskNanos / 1e9, trainNanos / 1e9);
   }
 
@@ -209,8 +223,12 @@ public final class ParameterAveraging {
           examples += batch.numExamples();
           steps++;
           if (!Double.isFinite(loss)) {
-            nonFinite = iteration;
-            break;
+            if (nonFinite < 0) {
+              nonFinite = iteration;
+            }
+            if (task.stopOnNonFinite()) {
+              break;
+            }
           }
           lossSum += loss;
         }
@@ -221,7 +239,8 @@ public final class ParameterAveraging {
         scale(params, examples);
         scale(updater, examples);
         out.add(new RoundResult(examples, params, updater, examples, steps, lossSum, nonFinite,
-            nonFinite >= 0 ? shard.worker() : -1, System.nanoTime() - taskStart, trainNanos));
+            nonFinite >= 0 ? shard.worker() : -1, System.nanoTime() - taskStart, trainNanos,
+            net.getIterationCount() - 1L));
       } finally {
         NetworkPool.giveBack(task.runId(), task.configurationJson(), net);
       }
@@ -248,7 +267,7 @@ public final class ParameterAveraging {
     int size = batchSize;
     try {
       return test.mapPartitions(shards -> evaluateShards(shards, state.value(), id, json, size))
-          .treeReduce(TestOutcome::plus, 2);
+          .reduce(TestOutcome::plus);
     } finally {
       state.destroy();
     }

@@ -10,12 +10,14 @@ import java.io.Serializable;
  * @param nonFiniteWorker the worker it happened on, -1 if none
  * @param taskNanos the slowest worker's time in its task (setting up, training, collecting its result)
  * @param trainNanos the slowest worker's time in {@code fit} alone
+ * @param lastIteration the highest iteration a worker trained in the round (-1 if none)
  */
 record RoundResult(double weight, float[] params, float[] updaterState, long examples, long batches, double lossSum,
-    long firstNonFinite, int nonFiniteWorker, long taskNanos, long trainNanos) implements Serializable {
+    long firstNonFinite, int nonFiniteWorker, long taskNanos, long trainNanos, long lastIteration)
+    implements Serializable {
 
   static RoundResult empty() {
-    return new RoundResult(0, null, null, 0, 0, 0, -1, -1, 0, 0);
+    return new RoundResult(0, null, null, 0, 0, 0, -1, -1, 0, 0, -1);
   }
 
   RoundResult plus(RoundResult o) {
@@ -28,7 +30,8 @@ record RoundResult(double weight, float[] params, float[] updaterState, long exa
       worker = o.nonFiniteWorker;
     }
     return new RoundResult(weight + o.weight, p, u, examples + o.examples, batches + o.batches, lossSum + o.lossSum,
-        nonFinite, worker, Math.max(taskNanos, o.taskNanos), Math.max(trainNanos, o.trainNanos));
+        nonFinite, worker, Math.max(taskNanos, o.taskNanos), Math.max(trainNanos, o.trainNanos),
+        Math.max(lastIteration, o.lastIteration));
   }
 
   private static float[] add(float[] a, float[] b) {

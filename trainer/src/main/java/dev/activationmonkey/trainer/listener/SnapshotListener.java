@@ -67,7 +67,8 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public final class SnapshotListener extends BaseTrainingListener implements Serializable {
   private static final long serialVersionUID = 1L;
-  private static final AtomicBoolean FAILURE_INJECTED = new AtomicBoolean();
+  /** Runs whose injected failure (training.inject-failure) happened in this JVM: once per run. */
+  private static final java.util.Set<String> FAILURE_INJECTED = ConcurrentHashMap.newKeySet();
   private static final Logger LOG = Logger.getLogger(SnapshotListener.class.getName());
   private static final AtomicInteger SNAPSHOT_FAILURES = new AtomicInteger();
   private static final String HOST = hostName();
@@ -295,7 +296,7 @@ public final class SnapshotListener extends BaseTrainingListener implements Seri
 
   private void maybeInjectFailure(TaskBinding b) {
     if (config.failPartition() >= 0 && b.partitionId() == config.failPartition() && b.attemptNumber() == 0
-        && b.iterationsSeen()[0] >= config.failAfterIterations() && FAILURE_INJECTED.compareAndSet(false, true)) {
+        && b.iterationsSeen()[0] >= config.failAfterIterations() && FAILURE_INJECTED.add(config.runId())) {
       throw new IllegalStateException("injected failure (training.inject-failure) in partition "
           + b.partitionId() + " attempt 0 after " + b.iterationsSeen()[0] + " iterations");
     }
