@@ -189,7 +189,7 @@ final class DemoCommand implements Callable<Integer> {
 
   private Trained trainLocally(JobSpec spec, LocalKafka broker) {
     String master = spec.training().master() != null ? spec.training().master() : "local[" + spec.training().workers() + "]";
-    step("Training on Spark (" + master + ") with dl4j-spark; snapshots stream to Kafka");
+    step("Training on Spark (" + master + "), parameter averaging; snapshots stream to Kafka");
     RunResult result = new Trainer().run(spec.withBootstrapServers(broker.bootstrapServers()).withTopic(TOPIC), out);
     return new Trained(result.runId(), result.snapshotsSent(), null, ExitCode.OK);
   }

@@ -187,9 +187,17 @@ public record ShardedData(JavaRDD<Shard> train, JavaRDD<Shard> test, int feature
       // Line numbers for messages, then dense example numbers (a header and blank lines are not examples). With a
       // header, every line equal to the first is one: a directory of part files repeats it in each.
       JavaRDD<String> lines = jsc.textFile(path, Math.max(2, jsc.defaultParallelism()));
-      String headerLine = header ? lines.first() : null;
+      String headerLine = null;
+      if (header) {
+        List<String> first = lines.take(1);
+        if (first.isEmpty()) {
+          throw new InvalidInputException("data: no examples in " + path);
+        }
+        headerLine = first.get(0);
+      }
+      String skip = headerLine;
       examples = lines.zipWithIndex()
-          .filter(t -> !(header && t._1().equals(headerLine)) && !t._1().isBlank())
+          .filter(t -> !(header && t._1().equals(skip)) && !t._1().isBlank())
           .map(t -> parser.parse(t._1(), t._2() + 1, -1))
           .zipWithIndex().map(t -> new Example(t._2(), t._1().features(), t._1().label()));
     }
