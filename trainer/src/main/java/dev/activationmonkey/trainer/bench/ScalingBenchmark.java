@@ -285,16 +285,16 @@ public final class ScalingBenchmark implements Callable<Integer> {
       }
       System.out.printf(Locale.ROOT, "round %d/%d: %s%n", r + 1, rounds, describeRound(rates, arms.size(), r));
     }
-    double baseline = median(rates[0]);
+    double baseline = OverheadBenchmark.median(rates[0]);
     System.out.printf(Locale.ROOT, "%-60s %,9.0f samples/s  %.1f ms/iteration  accuracy %.4f%n", arms.get(0).name() + ":",
-        baseline, 1000.0 * batch / baseline, median(accuracies[0]));
+        baseline, 1000.0 * batch / baseline, OverheadBenchmark.median(accuracies[0]));
     double first = Double.NaN;
     for (int a = 1; a < arms.size(); a++) {
       double[] ratios = new double[rounds];
       for (int r = 0; r < rounds; r++) {
         ratios[r] = rates[a][r] / rates[0][r];
       }
-      double ratio = median(ratios);
+      double ratio = OverheadBenchmark.median(ratios);
       String name = arms.get(a).name();
       String extra = "";
       if (name.startsWith("  + logging") || name.startsWith("  control")) {
@@ -303,14 +303,14 @@ public final class ScalingBenchmark implements Callable<Integer> {
           overhead[r] = rates[1][r] / rates[a][r];
         }
         extra = name.startsWith("  control") ? String.format(Locale.ROOT, "  first Spark arm / control %.3f (noise)",
-            median(overhead)) : String.format(Locale.ROOT, "  logging overhead %.3f (target <= %s)", median(overhead),
+            OverheadBenchmark.median(overhead)) : String.format(Locale.ROOT, "  logging overhead %.3f (target <= %s)", OverheadBenchmark.median(overhead),
             name.contains("default") ? "1.10" : "1.50");
       }
       System.out.printf(Locale.ROOT, "%-60s %,9.0f samples/s  ratio %.2f (rounds %s)  accuracy %.4f%s%n", name + ":",
-          median(rates[a]), ratio, Arrays.toString(round2(ratios)), median(accuracies[a]), extra);
+          OverheadBenchmark.median(rates[a]), ratio, Arrays.toString(round2(ratios)), OverheadBenchmark.median(accuracies[a]), extra);
       if (!Double.isNaN(overheads[a][0])) {
         System.out.printf(Locale.ROOT, "%-60s outside fit: %.3f s per epoch (in the tasks: %.3f s)%n", "",
-            median(overheads[a]), median(taskOverheads[a]));
+            OverheadBenchmark.median(overheads[a]), OverheadBenchmark.median(taskOverheads[a]));
       }
       if (a == 1) {
         first = ratio;
@@ -363,11 +363,5 @@ public final class ScalingBenchmark implements Callable<Integer> {
 
   private static double[] round2(double[] v) {
     return Arrays.stream(v).map(x -> Math.round(x * 100) / 100.0).toArray();
-  }
-
-  private static double median(double[] values) {
-    double[] s = values.clone();
-    Arrays.sort(s);
-    return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
   }
 }

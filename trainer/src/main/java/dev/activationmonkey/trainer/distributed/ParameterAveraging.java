@@ -135,10 +135,10 @@ public final class ParameterAveraging {
       taskNanos += result.taskNanos();
       trainNanos += result.trainNanos();
       boolean paramsFinite = true;
-      if (result.weight() > 0) {
+      if (result.examples() > 0) {
         float[] params = result.params();
         float[] updater = result.updaterState();
-        float scale = (float) (1 / result.weight());
+        float scale = (float) (1.0 / result.examples());
         for (int i = 0; i < params.length; i++) {
           params[i] *= scale;
           paramsFinite &= Float.isFinite(params[i]);
@@ -238,7 +238,7 @@ public final class ParameterAveraging {
         float[] updater = updaterState(net);
         scale(params, examples);
         scale(updater, examples);
-        out.add(new RoundResult(examples, params, updater, examples, steps, lossSum, nonFinite,
+        out.add(new RoundResult(params, updater, examples, steps, lossSum, nonFinite,
             nonFinite >= 0 ? shard.worker() : -1, System.nanoTime() - taskStart, trainNanos,
             net.getIterationCount() - 1L));
       } finally {

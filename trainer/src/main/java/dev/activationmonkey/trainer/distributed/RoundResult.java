@@ -12,12 +12,12 @@ import java.io.Serializable;
  * @param trainNanos the slowest worker's time in {@code fit} alone
  * @param lastIteration the highest iteration a worker trained in the round (-1 if none)
  */
-record RoundResult(double weight, float[] params, float[] updaterState, long examples, long batches, double lossSum,
+record RoundResult(float[] params, float[] updaterState, long examples, long batches, double lossSum,
     long firstNonFinite, int nonFiniteWorker, long taskNanos, long trainNanos, long lastIteration)
     implements Serializable {
 
   static RoundResult empty() {
-    return new RoundResult(0, null, null, 0, 0, 0, -1, -1, 0, 0, -1);
+    return new RoundResult(null, null, 0, 0, 0, -1, -1, 0, 0, -1);
   }
 
   RoundResult plus(RoundResult o) {
@@ -29,7 +29,7 @@ record RoundResult(double weight, float[] params, float[] updaterState, long exa
       nonFinite = o.firstNonFinite;
       worker = o.nonFiniteWorker;
     }
-    return new RoundResult(weight + o.weight, p, u, examples + o.examples, batches + o.batches, lossSum + o.lossSum,
+    return new RoundResult(p, u, examples + o.examples, batches + o.batches, lossSum + o.lossSum,
         nonFinite, worker, Math.max(taskNanos, o.taskNanos), Math.max(trainNanos, o.trainNanos),
         Math.max(lastIteration, o.lastIteration));
   }
