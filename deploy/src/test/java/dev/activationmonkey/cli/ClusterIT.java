@@ -127,7 +127,9 @@ class ClusterIT {
     TrainSummary summary = TrainSummary.parse(result.output())
         .orElseThrow(() -> new AssertionError("no summary in the driver's output:\n" + result.output()));
     assertTrue(summary.snapshotsSent() > 0, result.output());
-    assertEquals(0, summary.spilled() + summary.dropped(), result.output());
+    // Spilling is allowed (a loaded machine can delay an executor's first broker answer); losing is not.
+    assertEquals(0, summary.dropped(), result.output());
+    assertEquals(summary.spilled(), summary.resent(), "every spilled record re-sent: " + result.output());
     // 192 training examples in batches of 16 over 2 workers, averaging every 2 steps: every batch once.
     assertEquals(12, summary.iterations(), result.output());
 

@@ -199,6 +199,7 @@ public final class SnapshotProducer implements AutoCloseable {
    * delays a record by at most a few ms while logging.
    */
   private void publish() {
+    awaitMetadata();
     long idleNanos = 1_000_000L;
     while (true) {
       Pending p = queue.poll();
@@ -213,6 +214,27 @@ public final class SnapshotProducer implements AutoCloseable {
       LockSupport.parkNanos(idleNanos);
       Thread.interrupted(); // close() interrupts to end the park early
       idleNanos = Math.min(50_000_000L, idleNanos * 2);
+    }
+  }
+
+  /**
+   * A new producer's first metadata request: in a fresh executor JVM on a busy machine it can take longer than
+   * {@code max-block-ms} (class loading, the connection, the broker's answer), and a record sent before it arrives
+   * would be spilled and the producer bypassed for a period (found: 4 steps' snapshots spilled on a 2-core machine
+   * starting two executors). Only this thread waits, up to the delivery timeout, and only while the queue has room
+   * for half its capacity, so training never notices; a broker that is truly away ends the wait and sends spill.
+   */
+  private void awaitMetadata() {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settings.deliveryTimeoutMillis());
+    while (!closing && System.nanoTime() < deadline && queue.size() < QUEUE_CAPACITY / 2) {
+      try {
+        producer.partitionsFor(settings.topic());
+        return;
+      } catch (TimeoutException slow) {
+        // Not yet: ask again (each attempt waits max-block-ms).
+      } catch (KafkaException | IllegalStateException other) {
+        return; // authorization, a closed producer, an interrupt: the sends will report it
+      }
     }
   }
 

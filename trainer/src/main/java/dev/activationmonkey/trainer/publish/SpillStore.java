@@ -9,6 +9,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -26,7 +30,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * sent) that could not be delivered. A writer appends to its own {@code *.open} file and seals it as
  * {@code *.spill} before records are re-sent; a re-sender claims a sealed file by renaming it to
  * {@code *.claimed-<owner>}, so several executors sharing a directory (or a later run) never send one file
- * twice. A file cut short by a crash is read up to its last complete record.
+ * twice. A writer holds an exclusive lock on its open file for as long as it writes it; the operating system
+ * releases the lock when the writer's process dies, so an open file nobody holds is a killed writer's (an
+ * executor lost to {@code kill -9} or the OOM killer) and is claimed like a sealed one. A file cut short by a
+ * crash is read up to its last complete record.
  *
  * <p>File layout: the 8-byte magic {@code AMSPILL1}, then per record: key length (int), key, value
  * length (int), value. Thread-safe.
@@ -38,8 +45,9 @@ public final class SpillStore {
 
   private final Path directory;
   private final long maxBytes;
-  private final AtomicLong sequence = new AtomicLong();
+  private static final AtomicLong SEQUENCE = new AtomicLong(); // per JVM, like OWNER: file names never collide
   private Path openFile;
+  private FileChannel openChannel;
   private DataOutputStream out;
   private long bytesWritten;
   private long openRecords;
@@ -68,9 +76,10 @@ public final class SpillStore {
     try {
       if (out == null) {
         Files.createDirectories(directory);
-        openFile = directory.resolve("spill-" + OWNER + "-" + sequence.incrementAndGet() + ".open");
-        out = new DataOutputStream(new BufferedOutputStream(
-            Files.newOutputStream(openFile, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), 1 << 16));
+        openFile = directory.resolve("spill-" + OWNER + "-" + SEQUENCE.incrementAndGet() + ".open");
+        openChannel = FileChannel.open(openFile, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        openChannel.lock(); // released by the OS if this JVM dies: then the file is claimable (see claimAll)
+        out = new DataOutputStream(new BufferedOutputStream(Channels.newOutputStream(openChannel), 1 << 16));
         out.write(MAGIC);
       }
       out.writeInt(key.length);
@@ -92,25 +101,45 @@ public final class SpillStore {
       return;
     }
     try {
-      out.close();
+      out.flush();
+      // Renamed while still locked: nobody can take it for a dead writer's file between the two steps.
       String name = openFile.getFileName().toString();
       Files.move(openFile, openFile.resolveSibling(name.substring(0, name.length() - ".open".length()) + ".spill"),
           StandardCopyOption.ATOMIC_MOVE);
+      out.close(); // closes the channel, releasing the lock
     } catch (IOException e) {
       throw new UncheckedIOException("cannot seal spill file " + openFile, e);
     } finally {
+      closeQuietly(openChannel);
       out = null;
+      openChannel = null;
       openFile = null;
       openRecords = 0;
     }
   }
 
-  /** Seals the current file and claims every sealed file in the directory (of any writer). */
+  /**
+   * Seals the current file and claims every sealed file in the directory (of any writer), and every open file whose
+   * writer died.
+   */
   public List<Path> claimAll() {
     seal();
     List<Path> claimed = new ArrayList<>();
     if (!Files.isDirectory(directory)) {
       return claimed;
+    }
+    for (Path orphan : orphans()) {
+      Path target = orphan.resolveSibling(orphan.getFileName() + ".claimed-" + OWNER);
+      try (FileChannel channel = FileChannel.open(orphan, StandardOpenOption.WRITE)) {
+        if (channel.tryLock() != null) { // still unlocked now that we hold it open: take it
+          Files.move(orphan, target, StandardCopyOption.ATOMIC_MOVE);
+          claimed.add(target);
+        }
+      } catch (NoSuchFileException | OverlappingFileLockException raced) {
+        // Another re-sender took it, or another store in this JVM writes it.
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot claim spill file " + orphan + " of a writer that died", e);
+      }
     }
     try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, "*.spill")) {
       for (Path file : files) {
@@ -170,7 +199,7 @@ public final class SpillStore {
     return openRecords;
   }
 
-  /** Whether any spilled record (sealed, open or claimed but unfinished) exists in the directory. */
+  /** Whether any spilled record (this writer's open file, sealed files, dead writers' open files) is in the directory. */
   public boolean hasPending() {
     if (openRecords() > 0) {
       return true;
@@ -179,9 +208,47 @@ public final class SpillStore {
       return false;
     }
     try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, "*.spill")) {
-      return files.iterator().hasNext();
+      if (files.iterator().hasNext()) {
+        return true;
+      }
     } catch (IOException e) {
       return false;
+    }
+    return !orphans().isEmpty();
+  }
+
+  /** Open files in the directory that no living writer holds: their writer's process died (see the class comment). */
+  private List<Path> orphans() {
+    List<Path> orphans = new ArrayList<>();
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, "*.open")) {
+      for (Path file : files) {
+        if (file.getFileName().toString().contains(OWNER)) {
+          // This JVM's own (alive by definition). Never opened here: on Linux, closing any descriptor of a file drops
+          // every POSIX lock the process holds on it, which would make a living writer's file look orphaned.
+          continue;
+        }
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+          FileLock probe = channel.tryLock();
+          if (probe != null) {
+            orphans.add(file); // closing the channel releases the probe
+          }
+        } catch (NoSuchFileException | OverlappingFileLockException alive) {
+          // Sealed or claimed meanwhile, or written by another store of this JVM.
+        }
+      }
+    } catch (IOException e) {
+      return orphans;
+    }
+    return orphans;
+  }
+
+  private static void closeQuietly(FileChannel channel) {
+    if (channel != null) {
+      try {
+        channel.close();
+      } catch (IOException ignored) {
+        // The file is sealed already; a failed close only keeps a descriptor until this JVM exits.
+      }
     }
   }
 
