@@ -15,6 +15,7 @@ import dev.activationmonkey.trainer.distributed.ParameterAveraging;
 import dev.activationmonkey.trainer.listener.ListenerConfig;
 import dev.activationmonkey.trainer.listener.RunAccumulators;
 import dev.activationmonkey.trainer.listener.SnapshotListener;
+import dev.activationmonkey.trainer.listener.StepClock;
 import dev.activationmonkey.trainer.network.NetworkFactory;
 import dev.activationmonkey.trainer.progress.LiveProgress;
 import dev.activationmonkey.trainer.progress.ProgressLine;
@@ -33,6 +34,7 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -51,6 +53,7 @@ import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
 import org.deeplearning4j.spark.parameterserver.training.SharedTrainingMaster;
 import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.parameterserver.distributed.conf.VoidConfiguration;
 
 /**
@@ -158,9 +161,14 @@ public final class Trainer {
         if (shared) {
           int e = epoch;
           long seed = spec.data().shuffleSeed();
-          sharedNet.fit(data.train().flatMap(s -> s.batches(e, seed, batchSize, 0, Integer.MAX_VALUE).iterator()));
-          work[0] += Arrays.stream(perWorker).sum();
-          work[1] += data.trainExamples();
+          String id = runId;
+          RunAccumulators counted = accumulators;
+          sharedNet.fit(data.train().flatMap(s -> {
+            StepClock.start(id, e);
+            return countedAsTaken(s.batches(e, seed, batchSize, 0, Integer.MAX_VALUE).iterator(), counted);
+          }));
+          work[0] = accumulators.iterations();
+          work[1] = accumulators.examples();
           lossHolder[0] = net.score();
           if (firstNonFinite < 0 && (!Double.isFinite(net.score()) || hasNonFinite(net.params()))) {
             // dl4j-spark's gradient sharing reports no per-step losses: the end of the epoch it was noticed in.
@@ -226,7 +234,7 @@ public final class Trainer {
       long pending = drained ? 0 : totals.pendingInSpill();
       runProducer.flush();
       drainSpill(runProducer, runRecords, kafka.finalDrainMillis(), null);
-      long iterations = shared ? work[0] : accumulators.iterations();
+      long iterations = accumulators.iterations();
       result = new RunResult(runId, status, epochsDone, iterations, work[1], data.trainExamples(), firstNonFinite,
           nonFiniteWorker, totals.sent(), runRecords.totals().sent(), totals.spilled(), totals.resent(),
           totals.dropped(), pending, accuracy, lossHolder[0], checkpoints, System.currentTimeMillis() - start);
@@ -237,8 +245,29 @@ public final class Trainer {
       runProducer.send(runKey, SnapshotCodec.INSTANCE.encode(end), new DeliveryCounts());
       runProducer.flush();
       LiveProgress.forget(runId);
+      StepClock.forget(runId);
     }
     return result;
+  }
+
+  /**
+   * The batches a task feeds gradient sharing's trainer, counted as the trainer takes them (in the feeding task, whose
+   * accumulator updates reach the driver; the listener's task may have completed long before).
+   */
+  private static Iterator<DataSet> countedAsTaken(Iterator<DataSet> batches, RunAccumulators accumulators) {
+    return new Iterator<>() {
+      @Override
+      public boolean hasNext() {
+        return batches.hasNext();
+      }
+
+      @Override
+      public DataSet next() {
+        DataSet batch = batches.next();
+        accumulators.addWork(1, batch.numExamples());
+        return batch;
+      }
+    };
   }
 
   private static boolean hasNonFinite(INDArray array) {

@@ -14,6 +14,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,15 +43,26 @@ class SharedGradientsIT {
     assertEquals(3 * 12, result.iterations(), "192 examples in batches of 16 per epoch: " + out);
     List<SpecificRecordBase> records = TopicReader.readAll(broker.bootstrapServers(), topic,
         r -> r.stream().anyMatch(x -> x instanceof RunEnd), Duration.ofSeconds(60));
-    long snapshots = records.stream().filter(r -> r instanceof LayerSnapshot).count();
+    List<LayerSnapshot> snapshots = records.stream().filter(r -> r instanceof LayerSnapshot)
+        .map(r -> (LayerSnapshot) r).toList();
     RunEnd end = (RunEnd) records.stream().filter(r -> r instanceof RunEnd).findFirst().orElseThrow();
-    assertTrue(snapshots > 0, out);
-    assertEquals(snapshots, result.snapshotsSent(), "RunResult.snapshotsSent = snapshot records on the topic: " + out);
-    assertEquals(snapshots, end.getSnapshotsSent());
+    assertTrue(snapshots.size() > 0, out);
+    assertEquals(snapshots.size(), result.snapshotsSent(), "RunResult.snapshotsSent = snapshot records on the topic: " + out);
+    assertEquals(snapshots.size(), end.getSnapshotsSent());
     assertEquals(3 * 12, end.getIterations());
-    // Not asserted: one snapshot set per mini-batch. dl4j-spark's trainer threads number their steps so that
-    // different steps share iteration numbers (12-16 distinct (partition, epoch, iteration) of 36 in runs here), see
-    // docs/trainer.md, "Parameter averaging".
+    // One full set of snapshots per trained mini-batch, each with its own (worker, epoch, iteration): dl4j-spark's
+    // trainer repeats its network's iteration numbers between tasks; the trainer's StepClock numbers the steps.
+    Map<String, Long> perStep = snapshots.stream().collect(Collectors.groupingBy(
+        s -> s.getWorker().getPartitionId() + "/" + s.getEpoch() + "/" + s.getIteration(), TreeMap::new,
+        Collectors.counting()));
+    assertEquals(3 * 12, perStep.size(), "one step identity per mini-batch: " + perStep.keySet());
+    long perSet = snapshots.size() / perStep.size();
+    perStep.forEach((step, n) -> assertEquals(perSet, n, "a full set of snapshots in step " + step));
+    Map<Integer, Long> stepsPerEpoch = snapshots.stream().filter(s -> s.getLayerIndex() == 0)
+        .map(s -> s.getEpoch() + "/" + s.getWorker().getPartitionId() + "/" + s.getIteration()).distinct()
+        .collect(Collectors.groupingBy(k -> Integer.parseInt(k.substring(0, k.indexOf('/'))), TreeMap::new,
+            Collectors.counting()));
+    assertEquals(Map.of(0, 12L, 1, 12L, 2, 12L), stepsPerEpoch, "12 steps in each epoch");
     assertEquals(3 * 192, end.getExamples());
   }
 }

@@ -188,7 +188,13 @@ public final class SnapshotListener extends BaseTrainingListener implements Seri
   }
 
   private boolean logs(Model model, Kind kind) {
-    return config.logs(kind) && model instanceof MultiLayerNetwork net && net.getIterationCount() % config.every() == 0;
+    return config.logs(kind) && model instanceof MultiLayerNetwork net && step(net) % config.every() == 0;
+  }
+
+  /** The step being trained: the {@link StepClock}'s under gradient sharing, else the network's iteration count. */
+  private long step(MultiLayerNetwork net) {
+    StepClock clock = StepClock.of(config.runId());
+    return clock != null ? clock.step() : net.getIterationCount();
   }
 
   private LayerInfo[] layers(MultiLayerNetwork net) {
@@ -214,7 +220,7 @@ public final class SnapshotListener extends BaseTrainingListener implements Seri
       }
     }
     long[] last = lastActivationIteration.get();
-    int iteration = net.getIterationCount();
+    long iteration = step(net);
     if (last[0] == iteration) {
       return; // a second forward pass in one iteration (e.g. a score computation): logged already
     }
@@ -286,7 +292,10 @@ public final class SnapshotListener extends BaseTrainingListener implements Seri
     long t = StageTimers.start();
     long batch = model.batchSize();
     LiveProgress.of(config.runId()).iteration(batch, model.score());
-    if (accumulators != null) {
+    StepClock clock = StepClock.of(config.runId());
+    if (clock != null) {
+      clock.advance(); // the task feeding the batches counts the work: this listener's task may have completed
+    } else if (accumulators != null) {
       accumulators.addWork(1, batch);
     }
     b.iterationsSeen()[0]++;
@@ -362,8 +371,12 @@ public final class SnapshotListener extends BaseTrainingListener implements Seri
     }
   }
 
-  /** Where and when a callback's snapshots were taken, fixed on the training thread. */
-  private record Stamp(TaskBinding binding, int epoch, long iteration, long timestampMillis, String thread) {}
+  /**
+   * Where and when a callback's snapshots were taken, fixed on the training thread. {@code worker}: the task's
+   * partition, or under gradient sharing the JVM's worker number (see {@link StepClock}).
+   */
+  private record Stamp(TaskBinding binding, int worker, int epoch, long iteration, long timestampMillis,
+      String thread) {}
 
   /**
    * Snapshots of {@code items}, sent in one hand-off. Their arrays are valid only during this callback: they are
@@ -378,9 +391,13 @@ public final class SnapshotListener extends BaseTrainingListener implements Seri
     }
     TaskBinding b = binding();
     DeliveryCounts counts = counts(b);
-    Stamp stamp = new Stamp(b, net.getEpochCount(), net.getIterationCount(), System.currentTimeMillis(),
-        Thread.currentThread().getName());
-    byte[] key = RecordKeys.worker(config.runId(), b.partitionId());
+    StepClock clock = StepClock.of(config.runId());
+    Stamp stamp = clock == null
+        ? new Stamp(b, b.partitionId(), net.getEpochCount(), net.getIterationCount(), System.currentTimeMillis(),
+            Thread.currentThread().getName())
+        : new Stamp(b, StepClock.jvmWorker(), clock.epoch(), clock.step(), System.currentTimeMillis(),
+            Thread.currentThread().getName());
+    byte[] key = RecordKeys.worker(config.runId(), stamp.worker());
     SnapshotProducer producer = producer();
     ArrayCopies pool = copies();
     long t = StageTimers.start();
@@ -516,7 +533,7 @@ public final class SnapshotListener extends BaseTrainingListener implements Seri
     TaskBinding b = stamp.binding();
     LayerSnapshot s = new LayerSnapshot();
     s.setRunId(config.runId());
-    s.setWorker(new WorkerId(b.partitionId(), b.attemptNumber(), b.taskAttemptId(), b.stageId(), b.executorId(), HOST,
+    s.setWorker(new WorkerId(stamp.worker(), b.attemptNumber(), b.taskAttemptId(), b.stageId(), b.executorId(), HOST,
         stamp.thread()));
     s.setEpoch(stamp.epoch());
     s.setIteration(stamp.iteration());
