@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.activationmonkey.analytics.bench.SnapshotFileWriter;
+import dev.activationmonkey.analytics.fixtures.SnapshotFileWriter;
 import dev.activationmonkey.errors.InvalidInputException;
 import java.nio.file.Files;
 import java.nio.file.Path;

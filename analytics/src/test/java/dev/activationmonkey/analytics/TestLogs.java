@@ -1,6 +1,6 @@
 package dev.activationmonkey.analytics;
 
-import dev.activationmonkey.analytics.bench.SnapshotFileWriter;
+import dev.activationmonkey.analytics.fixtures.SnapshotFileWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -2,7 +2,7 @@ package dev.activationmonkey.cli;
 
 import dev.activationmonkey.errors.InvalidInputException;
 import dev.activationmonkey.localspark.LocalSpark;
-import dev.activationmonkey.trainer.bench.ScalingBenchmark;
+import dev.activationmonkey.benchmarks.trainer.ScalingBenchmark;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;

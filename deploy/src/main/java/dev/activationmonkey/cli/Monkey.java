@@ -1,17 +1,17 @@
 package dev.activationmonkey.cli;
 
-import dev.activationmonkey.analytics.bench.AnalyticsBenchmark;
+import dev.activationmonkey.benchmarks.analytics.AnalyticsBenchmark;
 import dev.activationmonkey.analytics.cli.HeatmapCommand;
 import dev.activationmonkey.analytics.cli.MaximizeCommand;
 import dev.activationmonkey.analytics.cli.QueryCommand;
 import dev.activationmonkey.analytics.cli.ReportCommand;
-import dev.activationmonkey.collector.bench.CollectorBenchmark;
+import dev.activationmonkey.benchmarks.collector.CollectorBenchmark;
 import dev.activationmonkey.collector.cli.CollectCommand;
 import dev.activationmonkey.errors.ExitCode;
 import dev.activationmonkey.errors.MonkeyException;
-import dev.activationmonkey.trainer.bench.OverheadBenchmark;
+import dev.activationmonkey.benchmarks.trainer.OverheadBenchmark;
 import dev.activationmonkey.trainer.cli.ExportDataCommand;
-import dev.activationmonkey.trainer.bench.ScalingBenchmark;
+import dev.activationmonkey.benchmarks.trainer.ScalingBenchmark;
 import dev.activationmonkey.trainer.cli.TrainCommand;
 import java.io.PrintWriter;
 import picocli.CommandLine;

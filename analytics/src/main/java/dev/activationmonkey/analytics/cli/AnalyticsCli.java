@@ -1,6 +1,5 @@
 package dev.activationmonkey.analytics.cli;
 
-import dev.activationmonkey.analytics.bench.AnalyticsBenchmark;
 import dev.activationmonkey.errors.ExitCode;
 import dev.activationmonkey.errors.MonkeyException;
 import java.io.PrintWriter;
@@ -14,8 +13,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "monkey-analytics", mixinStandardHelpOptions = true,
     description = "SQL, reports, heatmaps and activation maximization over the activation log.",
-    subcommands = {QueryCommand.class, ReportCommand.class, HeatmapCommand.class, MaximizeCommand.class,
-        AnalyticsBenchmark.class})
+    subcommands = {QueryCommand.class, ReportCommand.class, HeatmapCommand.class, MaximizeCommand.class})
 public final class AnalyticsCli implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;

@@ -10,7 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.activationmonkey.analytics.ActivationLog;
 import dev.activationmonkey.analytics.TestLogs;
 import dev.activationmonkey.analytics.TestLogs.Layer;
-import dev.activationmonkey.analytics.bench.SnapshotFileWriter;
+import dev.activationmonkey.analytics.fixtures.SnapshotFileWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;

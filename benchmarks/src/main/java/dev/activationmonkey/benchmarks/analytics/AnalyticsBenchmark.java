@@ -1,4 +1,6 @@
-package dev.activationmonkey.analytics.bench;
+package dev.activationmonkey.benchmarks.analytics;
+
+import dev.activationmonkey.analytics.fixtures.SnapshotFileWriter;
 
 import dev.activationmonkey.analytics.ActivationLog;
 import dev.activationmonkey.analytics.report.DuckDbEngine;

@@ -1,4 +1,4 @@
-package dev.activationmonkey.trainer.bench;
+package dev.activationmonkey.benchmarks.trainer;
 
 import dev.activationmonkey.localkafka.LocalKafka;
 import dev.activationmonkey.snapshot.avro.Kind;

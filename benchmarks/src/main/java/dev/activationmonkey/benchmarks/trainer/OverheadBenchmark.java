@@ -1,4 +1,4 @@
-package dev.activationmonkey.trainer.bench;
+package dev.activationmonkey.benchmarks.trainer;
 
 import dev.activationmonkey.errors.ExitCode;
 import dev.activationmonkey.errors.InvalidInputException;

@@ -1,4 +1,4 @@
-package dev.activationmonkey.collector.bench;
+package dev.activationmonkey.benchmarks.collector;
 
 import dev.activationmonkey.collector.Collector;
 import dev.activationmonkey.collector.CollectorConfig;
