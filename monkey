@@ -37,14 +37,11 @@ if needs_build; then
   (cd "$ROOT" && mvn -B -q ${MONKEY_OFFLINE:+-o} -DskipTests -Dmaven.javadoc.skip=true $skip_spark_jar install) >&2
 fi
 
-# Java 17 flags Spark and ND4J need (see README, "Running on a cluster"). --add-modules=jdk.incubator.vector lets the
-# snapshot listener's statistics use SIMD (docs/trainer.md); the JVM says "Using incubator modules" once at start.
-OPENS=(--add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED
-  --add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/java.util=ALL-UNNAMED
-  --add-opens=java.base/java.lang.invoke=ALL-UNNAMED --add-opens=java.base/sun.util.calendar=ALL-UNNAMED
-  --add-opens=java.base/java.util.concurrent=ALL-UNNAMED --add-opens=java.base/java.net=ALL-UNNAMED
-  --add-opens=java.base/java.io=ALL-UNNAMED --add-opens=java.base/sun.nio.cs=ALL-UNNAMED
-  --add-opens=java.base/sun.security.action=ALL-UNNAMED)
+# Java 17 flags Spark and ND4J need: the project's one list (also LocalSpark's; the pom and docs are checked against
+# it by JvmFlagsTest). --add-modules=jdk.incubator.vector below lets the snapshot listener's statistics use SIMD
+# (docs/trainer.md); the JVM says "Using incubator modules" once at start.
+mapfile -t OPENS < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' \
+  "$ROOT/deploy/local-spark/src/main/resources/dev/activationmonkey/localspark/java17-opens.txt")
 
 # One ND4J (OpenMP/BLAS) thread per op unless the caller chose: every Spark task trains on its own thread, and the
 # snapshot listener's publishing thread needs a core; ND4J's default (every core per op) oversubscribes them and

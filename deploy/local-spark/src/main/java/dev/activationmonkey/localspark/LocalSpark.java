@@ -72,14 +72,11 @@ public final class LocalSpark implements AutoCloseable {
   /** The Scala binary version of Spark's jars; the workers' executor launcher asks for it. */
   public static final String SCALA_BINARY_VERSION = "2.12";
 
-  /** The Java 17 flags Spark and ND4J need (the {@code monkey} launcher's list). */
-  public static final List<String> JAVA17_OPENS = List.of(
-      "--add-opens=java.base/java.lang=ALL-UNNAMED", "--add-opens=java.base/java.nio=ALL-UNNAMED",
-      "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED", "--add-opens=java.base/java.util=ALL-UNNAMED",
-      "--add-opens=java.base/java.lang.invoke=ALL-UNNAMED", "--add-opens=java.base/sun.util.calendar=ALL-UNNAMED",
-      "--add-opens=java.base/java.util.concurrent=ALL-UNNAMED", "--add-opens=java.base/java.net=ALL-UNNAMED",
-      "--add-opens=java.base/java.io=ALL-UNNAMED", "--add-opens=java.base/sun.nio.cs=ALL-UNNAMED",
-      "--add-opens=java.base/sun.security.action=ALL-UNNAMED");
+  /** Where {@link #JAVA17_OPENS} comes from: the project's one list, also read by the {@code monkey} launcher. */
+  public static final String JAVA17_OPENS_RESOURCE = "java17-opens.txt";
+
+  /** The Java 17 flags Spark and ND4J need. */
+  public static final List<String> JAVA17_OPENS = readFlags(JAVA17_OPENS_RESOURCE);
 
   /**
    * What the driver and the executors of a training job run with besides {@link #JAVA17_OPENS}: the JDK's vector API
@@ -758,5 +755,18 @@ public final class LocalSpark implements AutoCloseable {
   public String toString() {
     Optional<String> url = Files.exists(stateDir.resolve(PORTS_FILE)) ? Optional.of(masterUrl()) : Optional.empty();
     return "LocalSpark[" + url.orElse("never started") + ", " + pids() + ", " + stateDir + "]";
+  }
+
+  /** A flags file next to this class: one flag per line, '#' comments and blank lines ignored. */
+  static List<String> readFlags(String resource) {
+    try (java.io.InputStream in = LocalSpark.class.getResourceAsStream(resource)) {
+      if (in == null) {
+        throw new IllegalStateException("missing resource " + resource + " next to " + LocalSpark.class.getName());
+      }
+      return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).lines()
+          .map(line -> line.replaceFirst("#.*", "").trim()).filter(line -> !line.isEmpty()).toList();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot read " + resource, e);
+    }
   }
 }
