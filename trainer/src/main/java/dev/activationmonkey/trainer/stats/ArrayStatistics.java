@@ -5,7 +5,6 @@ import dev.activationmonkey.trainer.diag.StageTimers.Stage;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.executioner.OpExecutioner;
-import org.nd4j.linalg.api.ops.impl.reduce.longer.CountZero;
 import org.nd4j.linalg.api.ops.impl.reduce.longer.MatchCondition;
 import org.nd4j.linalg.api.ops.impl.summarystats.Variance;
 import org.nd4j.linalg.api.ops.impl.transforms.Histogram;
@@ -17,17 +16,14 @@ import org.nd4j.linalg.indexing.conditions.Conditions;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
- * Computes {@link ArrayStats} of an array with ND4J ops on the array DL4J already holds: whole-array
- * reductions that return scalars and, for the optional vectors, reductions along the batch (and spatial)
- * dimensions whose results hold one value per neuron or channel. Nothing proportional to the array's size
- * is copied into Java and no Java loop runs per element.
+ * Computes {@link ArrayStats} of an array. Float and double arrays (every array DL4J hands the listener in practice)
+ * go through {@link DirectScan}: one Java pass over the array's native memory for the moments and counts, a second for
+ * the histogram, no ND4J op and nothing allocated per element. Other types (half precision, integers) take ND4J
+ * reductions on the array: the sum first, and only if it is not finite (NaN, an infinity, an overflow) a slower path
+ * that counts NaN and infinities and gathers the finite elements into a compact copy for the moments.
  *
- * <p>The common case (every element finite) costs eight reductions plus one per optional part. The sum is
- * taken first; only if it is not finite (NaN, an infinity, or an overflow) does a slower path count NaN and
- * infinities and gather the finite elements into a compact copy for the moments.
- *
- * <p>Arrays handed to listeners live in DL4J workspaces and are invalid after the iteration: every result
- * is read out before returning, and temporaries are created outside any workspace. Stateless, thread-safe.
+ * <p>Arrays handed to listeners live in DL4J workspaces and are invalid after the iteration: every result is read out
+ * before returning, and temporaries are created outside any workspace. Stateless, thread-safe.
  */
 public final class ArrayStatistics {
   private ArrayStatistics() {}
@@ -92,13 +88,6 @@ public final class ArrayStatistics {
       INDArray dense = DirectScan.supports(array) ? array : array.dup(array.ordering());
       return direct(dense, options, saturation, activations, count);
     }
-    if (BlasMoments.supports(array)) {
-      Moments fast = fastMoments(exec, array, options, saturation);
-      if (fast != null) {
-        return withVectors(array, options, activations, count, 0, 0, 0, fast);
-      }
-      // NaN, an infinity or a float overflow somewhere: the exact paths below sort it out.
-    }
     double sum = array.sumNumber().doubleValue();
     if (Double.isFinite(sum)) {
       Moments m = finiteMoments(exec, array, sum, options, saturation);
@@ -141,69 +130,6 @@ public final class ArrayStatistics {
         Math.sqrt(r.sumOfSquares()), (double) r.zeros() / count, (double) r.nearZeros() / count, edges, r.histogram(),
         saturated);
     return withVectors(array, options, activations, count, r.nan(), r.posInf(), r.negInf(), m);
-  }
-
-  /**
-   * The common case, all finite, float or double: sum, sum of squares and sum of |x| through BLAS level-1 on a
-   * flat view (one cheap native call each, ~20x faster here than ND4J's reduction ops, whose fixed cost per op
-   * dominates on small arrays), the extreme of largest magnitude from {@code iamax}, the other extreme with one
-   * ND4J reduction, and, on large arrays, the zero / near-zero counts only when the smallest magnitude says there
-   * can be any. Returns null if anything is not finite.
-   */
-  private static Moments fastMoments(OpExecutioner exec, INDArray array, StatsOptions options, Saturation saturation) {
-    long t = StageTimers.start();
-    BlasMoments b = BlasMoments.of(array);
-    if (b == null) {
-      return null;
-    }
-    long n = array.length();
-    double mean = b.sum() / n;
-    double variance = b.sumOfSquares() / n - mean * mean;
-    // Float sums lose the variance to cancellation when the spread is small next to the mean (batch-norm gamma
-    // near 1, a sigmoid layer stuck near 1): take the exact two-pass op there.
-    if (!(variance > 0.1 * mean * mean)) {
-      variance = exec.exec(new Variance(array, false)).getDouble(0);
-    }
-    double min;
-    double max;
-    if (b.largestMagnitude() >= 0) {
-      max = b.largestMagnitude();
-      min = b.flat().minNumber().doubleValue();
-    } else {
-      min = b.largestMagnitude();
-      max = b.flat().maxNumber().doubleValue();
-    }
-    double smallest = b.smallestMagnitude();
-    StageTimers.stop(Stage.MOMENTS, t);
-    t = StageTimers.start();
-    double threshold = options.nearZeroThreshold();
-    long zeros = smallest > 0 ? 0 : countZeros(exec, b.flat());
-    long nearZeros = threshold == 0 || zeros == n ? zeros
-        : smallest > threshold ? 0 : countMatching(exec, b.flat(), Conditions.absLessThanOrEqual(threshold));
-    double[] edges = null;
-    long[] bins = null;
-    if (options.histogramBins() > 0) {
-      long h = StageTimers.start();
-      edges = edges(min, max, options.histogramBins());
-      bins = exec.exec(new Histogram(b.flat(), options.histogramBins()))[0].toLongVector();
-      StageTimers.stop(Stage.HISTOGRAM, h);
-      t += StageTimers.ENABLED ? System.nanoTime() - h : 0; // the histogram is not a count
-    }
-    Double saturated = null;
-    if (saturation != null) {
-      long low = min > saturation.lowThreshold() ? 0
-          : countMatching(exec, b.flat(), Conditions.lessThanOrEqual(saturation.lowThreshold()));
-      long high = max < saturation.highThreshold() ? 0
-          : countMatching(exec, b.flat(), Conditions.greaterThanOrEqual(saturation.highThreshold()));
-      saturated = (double) (low + high) / n;
-    }
-    StageTimers.stop(Stage.COUNTS, t);
-    return new Moments(mean, Math.sqrt(Math.max(0.0, variance)), min, max, b.sumOfMagnitudes() / n,
-        Math.sqrt(b.sumOfSquares()), (double) zeros / n, (double) nearZeros / n, edges, bins, saturated);
-  }
-
-  private static long countZeros(OpExecutioner exec, INDArray array) {
-    return exec.exec(new CountZero(array)).getLong(0);
   }
 
   /** The moments and optional whole-array parts; zero and near-zero fractions are over all elements. */
