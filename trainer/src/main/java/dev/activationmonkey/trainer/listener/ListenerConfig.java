@@ -70,11 +70,6 @@ public record ListenerConfig(String runId, Set<Kind> kinds, int every, StatsOpti
     return !kinds.isEmpty();
   }
 
-  public ListenerConfig withKinds(Set<Kind> newKinds) {
-    return new ListenerConfig(runId, newKinds, every, stats, histogramKinds, kafka, failPartition, failAfterIterations,
-        copyBufferBytes);
-  }
-
   public ListenerConfig withCopyBufferBytes(long bytes) {
     return new ListenerConfig(runId, kinds, every, stats, histogramKinds, kafka, failPartition, failAfterIterations,
         bytes);

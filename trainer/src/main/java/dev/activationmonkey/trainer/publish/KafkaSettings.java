@@ -51,9 +51,4 @@ public record KafkaSettings(
     return new KafkaSettings(bootstrapServers, topic, maxBlockMillis, deliveryTimeoutMillis, directory,
         spillMaxBytes, finalDrainMillis, properties);
   }
-
-  public KafkaSettings withTimeouts(long maxBlock, long deliveryTimeout) {
-    return new KafkaSettings(bootstrapServers, topic, maxBlock, deliveryTimeout, spillDirectory, spillMaxBytes,
-        finalDrainMillis, properties);
-  }
 }

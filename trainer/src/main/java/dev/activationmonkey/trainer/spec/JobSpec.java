@@ -149,10 +149,6 @@ public record JobSpec(String name, Map<String, String> tags, DataSpec data, Netw
         t.checkpointDirectory(), t.evaluate(), t.stopOnNonFinite(), t.injectFailurePartition(), t.injectFailureAfter()));
   }
 
-  public JobSpec withData(DataSpec newData) {
-    return new JobSpec(name, tags, newData, network, training, logging, text, sourceName);
-  }
-
   public JobSpec withTraining(TrainingSpec newTraining) {
     return new JobSpec(name, tags, data, network, newTraining, logging, text, sourceName);
   }
