@@ -36,27 +36,36 @@ public final class DuckDbEngine extends SqlReportEngine {
   private static final boolean TIMINGS = Boolean.getBoolean("monkey.report.timings");
 
   @Override
-  protected List<Object[]> rows(String sql) {
+  protected SqlRows query(String sql) {
     if (!TIMINGS) {
       return select(sql);
     }
     long start = System.nanoTime();
-    List<Object[]> rows = select(sql);
+    SqlRows rows = select(sql);
     String oneLine = sql.replaceAll("\\s+", " ");
-    System.err.printf(Locale.ROOT, "%7.3f s %6d rows  %s%n", (System.nanoTime() - start) / 1e9, rows.size(),
+    System.err.printf(Locale.ROOT, "%7.3f s %6d rows  %s%n", (System.nanoTime() - start) / 1e9, rows.values().size(),
         oneLine.substring(0, Math.min(100, oneLine.length())));
     return rows;
   }
 
-  private List<Object[]> select(String sql) {
-    return log.select(sql, rs -> {
-      int n = rs.getMetaData().getColumnCount();
+  /** The labels are taken from the first row's result set: a result without rows has none (nothing to misread). */
+  private SqlRows select(String sql) {
+    List<String> labels = new java.util.ArrayList<>();
+    List<Object[]> values = log.select(sql, rs -> {
+      java.sql.ResultSetMetaData meta = rs.getMetaData();
+      int n = meta.getColumnCount();
+      if (labels.isEmpty()) {
+        for (int i = 1; i <= n; i++) {
+          labels.add(meta.getColumnLabel(i));
+        }
+      }
       Object[] row = new Object[n];
       for (int i = 0; i < n; i++) {
         row[i] = rs.getObject(i + 1);
       }
       return row;
     });
+    return new SqlRows(labels, values);
   }
 
   // ---- what the footers tell -------------------------------------------------------------------------
@@ -67,6 +76,46 @@ public final class DuckDbEngine extends SqlReportEngine {
 
   /** Per file and column: min, max (as BIGINT, null if not integers), null count, chunks without statistics, max values per row. */
   private record ColumnStats(long min, long max, boolean hasMinMax, long nulls, long unknown, int valuesPerRow) {}
+
+  private record FileColumnStats(String file, String column, ColumnStats stats) {}
+
+  private static FileColumnStats fileColumnStats(SqlRows.SqlRow r) {
+    boolean hasMinMax = r.value(FooterColumn.MIN_VALUE) != null && r.value(FooterColumn.MAX_VALUE) != null;
+    return new FileColumnStats(r.text(FooterColumn.FILE_NAME), r.text(FooterColumn.COLUMN_NAME), new ColumnStats(
+        r.longValue(FooterColumn.MIN_VALUE), r.longValue(FooterColumn.MAX_VALUE), hasMinMax,
+        r.longValue(FooterColumn.NULL_COUNT), r.longValue(FooterColumn.UNKNOWN_CHUNKS),
+        (int) r.longValue(FooterColumn.VALUES_PER_ROW)));
+  }
+
+  /** The columns of the footer query ({@link #footers}), read into {@link FileColumnStats}. */
+  private enum FooterColumn implements ResultColumn {
+    FILE_NAME, COLUMN_NAME, MIN_VALUE, MAX_VALUE, NULL_COUNT, UNKNOWN_CHUNKS, VALUES_PER_ROW;
+
+    @Override
+    public String label() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+
+    @Override
+    public Class<?> type() {
+      return Object.class; // read into ColumnStats, not a record of its own
+    }
+  }
+
+  /** The columns of the query of each snapshot file's run ({@link #runOfFile}). */
+  private enum FileColumn implements ResultColumn {
+    RUN_ID, FILENAME;
+
+    @Override
+    public String label() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+
+    @Override
+    public Class<?> type() {
+      return String.class;
+    }
+  }
 
   private DatasetFiles footersFrom;
   private Map<String, Map<String, ColumnStats>> footers;
@@ -91,17 +140,19 @@ public final class DuckDbEngine extends SqlReportEngine {
       columns.addAll(NON_FINITE_COLUMNS);
       columns.add("firing_rate");
       try {
-        for (Object[] r : rows("SELECT file_name, split_part(path_in_schema, ',', 1) AS col,"
-            + " min(TRY_CAST(stats_min AS BIGINT)), max(TRY_CAST(stats_max AS BIGINT)), sum(stats_null_count),"
-            + " count(*) FILTER (WHERE stats_null_count IS NULL OR (TRY_CAST(stats_min AS BIGINT) IS NULL"
-            + " AND stats_null_count < row_group_num_rows)),"
-            + " CAST(max(ceil(num_values / row_group_num_rows)) FILTER (WHERE row_group_num_rows > 0) AS INT)"
-            + " FROM parquet_metadata(" + fileList(files) + ") WHERE split_part(path_in_schema, ',', 1) IN ("
-            + ReportSql.inList(columns) + ") GROUP BY ALL")) {
-          map.computeIfAbsent((String) r[0], f -> new HashMap<>()).put((String) r[1], new ColumnStats(
-              r[2] == null ? 0 : ((Number) r[2]).longValue(), r[3] == null ? 0 : ((Number) r[3]).longValue(),
-              r[2] != null && r[3] != null, r[4] == null ? 0 : ((Number) r[4]).longValue(), ((Number) r[5]).longValue(),
-              r[6] == null ? 0 : ((Number) r[6]).intValue()));
+        String sql = "SELECT " + ReportSql.selectList(FooterColumn.class, c -> switch (c) {
+          case FILE_NAME -> "file_name";
+          case COLUMN_NAME -> "split_part(path_in_schema, ',', 1)";
+          case MIN_VALUE -> "min(TRY_CAST(stats_min AS BIGINT))";
+          case MAX_VALUE -> "max(TRY_CAST(stats_max AS BIGINT))";
+          case NULL_COUNT -> "sum(stats_null_count)";
+          case UNKNOWN_CHUNKS -> "count(*) FILTER (WHERE stats_null_count IS NULL OR (TRY_CAST(stats_min AS BIGINT) IS NULL"
+              + " AND stats_null_count < row_group_num_rows))";
+          case VALUES_PER_ROW -> "CAST(max(ceil(num_values / row_group_num_rows)) FILTER (WHERE row_group_num_rows > 0) AS INT)";
+        }) + " FROM parquet_metadata(" + fileList(files) + ") WHERE split_part(path_in_schema, ',', 1) IN ("
+            + ReportSql.inList(columns) + ") GROUP BY ALL";
+        for (FileColumnStats f : query(sql).read(List.of(FooterColumn.values()), DuckDbEngine::fileColumnStats)) {
+          map.computeIfAbsent(f.file(), k -> new HashMap<>()).put(f.column(), f.stats());
         }
         footers = map;
       } catch (RuntimeException e) {
@@ -119,10 +170,11 @@ public final class DuckDbEngine extends SqlReportEngine {
       List<String> files = log.files().files(DatasetFiles.SNAPSHOTS);
       if (!files.isEmpty()) {
         // virtual columns only: no column data is read
-        for (Object[] r : rows("SELECT DISTINCT run_id, filename FROM read_parquet(" + fileList(files)
-            + ", hive_partitioning = true, filename = true, union_by_name = true,"
-            + " hive_types = {'run_id': VARCHAR, 'kind': VARCHAR}) ORDER BY run_id, filename")) {
-          map.put((String) r[1], (String) r[0]);
+        for (String[] r : query("SELECT DISTINCT " + ReportSql.selectList(FileColumn.class, FileColumn::label)
+            + " FROM read_parquet(" + fileList(files) + ", hive_partitioning = true, filename = true, union_by_name = true,"
+            + " hive_types = {'run_id': VARCHAR, 'kind': VARCHAR}) ORDER BY run_id, filename")
+            .read(List.of(FileColumn.values()), r -> new String[] {r.text(FileColumn.RUN_ID), r.text(FileColumn.FILENAME)})) {
+          map.put(r[1], r[0]);
         }
       }
       runOfFile = map;

@@ -7,6 +7,10 @@ import java.util.stream.Collectors;
  * The report's SQL, one text for both engines over the views {@code snapshots} / {@code activations}
  * (de-duplicated). Where DuckDB and Spark SQL spell a thing differently (exploding a list with its
  * positions), {@link Dialect} supplies the fragment.
+ *
+ * <p>Each query selects its result columns {@code AS} the labels of its contract, the {@link ResultColumn}
+ * enum nested in its row record (named in each method's javadoc), and {@link SqlReportEngine} reads the rows by
+ * those labels.
  */
 public final class ReportSql {
   private ReportSql() {}
@@ -70,20 +74,28 @@ public final class ReportSql {
     abstract String div(String dividend, long divisor);
   }
 
-  /** The parameter names present (W, b, ...), to number them for the duplicate check of {@link #layerIterations}. */
+  /** The runs in the log, in order (one column, {@link ScalarColumn#RUN_ID}). */
+  public static String runIds() {
+    return "SELECT DISTINCT " + ScalarColumn.RUN_ID.label() + " FROM snapshots_all ORDER BY run_id";
+  }
+
+  /**
+   * The parameter names present (W, b, ...), to number them for the duplicate check of {@link #layerIterations}
+   * (one column, {@link ScalarColumn#PARAMETER_NAME}).
+   */
   public static String parameterNames(Collection<String> runIds) {
-    return "SELECT DISTINCT parameter_name FROM snapshots_all WHERE kind <> 'activation' AND parameter_name IS NOT NULL"
+    return "SELECT DISTINCT " + ScalarColumn.PARAMETER_NAME.label() + " FROM snapshots_all WHERE kind <> 'activation' AND parameter_name IS NOT NULL"
         + " AND run_id IN (" + inList(runIds) + ") ORDER BY parameter_name";
   }
 
   /**
    * One row per run, layer and bin of iterations ({@link #BINS_PER_WINDOW} per window, so a long run returns
-   * a few hundred rows per layer, not one per iteration: fetching rows is not free): run_id, layer_index,
-   * first epoch, first and last iteration, workers, sum and count of zero, near-zero, saturated, gradient,
-   * parameter, update, update-ratio (per-iteration values, each averaged over workers), NaN/Inf per kind,
-   * the first iteration with any, then a 0/1 "dirty" flag: 1 where some worker reported a snapshot identity
-   * more than once at that layer and iteration (a retried task, a re-sent record). Layer names come from
-   * {@link #layers}.
+   * a few hundred rows per layer, not one per iteration: fetching rows is not free), columns
+   * {@link LayerBinRow.Column}: run_id, layer_index, first epoch, first and last iteration, workers, sum and
+   * count of zero, near-zero, saturated, gradient, parameter, update, update-ratio (per-iteration values, each
+   * averaged over workers), NaN/Inf per kind, the first iteration with any, then a 0/1 "dirty" flag: 1 where
+   * some worker reported a snapshot identity more than once at that layer and iteration (a retried task, a
+   * re-sent record). Layer names come from {@link #layers}.
    *
    * <p>Where the time goes: the per-(worker, layer, iteration) hash aggregations (a million groups on the
    * benchmark's log); everything after works on a few hundred thousand per-iteration rows. So: each kind is
@@ -197,14 +209,50 @@ public final class ReportSql {
     sql.append(",\nbins AS (\n").append(binBranch(act, true, bin, "act")).append("\n  UNION ALL\n")
         .append(binBranch(grad, false, bin, "grad")).append("\n  UNION ALL\n")
         .append(binBranch(params, false, bin, "pu")).append(")\n");
-    StringBuilder cols = new StringBuilder();
-    for (int i = 0; i < 7; i++) {
-      cols.append("sum(c").append(2 * i).append("), CAST(sum(c").append(2 * i + 1).append(") AS BIGINT), ");
-    }
     String runId = keys != null ? keys.runIdOf("run") : "run";
-    return sql.append("SELECT ").append(runId).append(", layer_index, min(e), min(i0), max(i1), CAST(max(w) AS INT), ")
-        .append(cols).append("CAST(sum(anf) AS BIGINT), CAST(sum(gnf) AS BIGINT), CAST(sum(pnf) AS BIGINT), min(fnf),")
-        .append(" CAST(max(dirty) AS INT)\nFROM bins GROUP BY run, layer_index, bin").toString();
+    // c0..c13 are the bins' sum/count pairs, in the order of the lists above
+    String columns = selectList(LayerBinRow.Column.class, c -> switch (c) {
+      case RUN_ID -> runId;
+      case LAYER_INDEX -> "layer_index";
+      case EPOCH -> "min(e)";
+      case FIRST_ITERATION -> "min(i0)";
+      case LAST_ITERATION -> "max(i1)";
+      case WORKERS -> "CAST(max(w) AS INT)";
+      case ZERO_SUM -> "sum(c0)";
+      case ZERO_COUNT -> "CAST(sum(c1) AS BIGINT)";
+      case NEAR_ZERO_SUM -> "sum(c2)";
+      case NEAR_ZERO_COUNT -> "CAST(sum(c3) AS BIGINT)";
+      case SATURATED_SUM -> "sum(c4)";
+      case SATURATED_COUNT -> "CAST(sum(c5) AS BIGINT)";
+      case GRADIENT_SUM -> "sum(c6)";
+      case GRADIENT_COUNT -> "CAST(sum(c7) AS BIGINT)";
+      case PARAMETER_SUM -> "sum(c8)";
+      case PARAMETER_COUNT -> "CAST(sum(c9) AS BIGINT)";
+      case UPDATE_SUM -> "sum(c10)";
+      case UPDATE_COUNT -> "CAST(sum(c11) AS BIGINT)";
+      case UPDATE_RATIO_SUM -> "sum(c12)";
+      case UPDATE_RATIO_COUNT -> "CAST(sum(c13) AS BIGINT)";
+      case ACTIVATION_NON_FINITE -> "CAST(sum(anf) AS BIGINT)";
+      case GRADIENT_NON_FINITE -> "CAST(sum(gnf) AS BIGINT)";
+      case PARAMETER_NON_FINITE -> "CAST(sum(pnf) AS BIGINT)";
+      case FIRST_NON_FINITE_ITERATION -> "min(fnf)";
+      case DIRTY -> "CAST(max(dirty) AS INT)";
+    });
+    return sql.append("SELECT ").append(columns).append("\nFROM bins GROUP BY run, layer_index, bin").toString();
+  }
+
+  /**
+   * The select list of a query's columns: each column's expression {@code AS} its label, or the bare column where
+   * the expression is the column of that name. The expressions come from a switch over the enum, so a column
+   * added to a contract without an expression does not compile.
+   */
+  static <C extends Enum<C> & ResultColumn> String selectList(Class<C> columns, java.util.function.Function<C, String> expression) {
+    StringBuilder sb = new StringBuilder();
+    for (C column : columns.getEnumConstants()) {
+      String e = expression.apply(column);
+      sb.append(sb.length() == 0 ? "" : ", ").append(e.equals(column.label()) ? e : e + " AS " + column.label());
+    }
+    return sb.toString();
   }
 
   /** Column names of the bins' UNION (taken from its first branch). */
@@ -236,15 +284,23 @@ public final class ReportSql {
   public static final int BINS_PER_WINDOW = 40;
 
   /**
-   * Per run: run_id, first and last iteration (to cut windows before aggregating), then the ranges of epoch,
-   * layer_index and partition_id and the number of NULLs among those four columns (to pack group keys, see
-   * {@link KeySpace}).
+   * Per run ({@link IterationRangeRow.Column}): run_id, first and last iteration (to cut windows before
+   * aggregating), then the ranges of epoch, layer_index and partition_id and the number of NULLs among those four
+   * columns (to pack group keys, see {@link KeySpace}).
    */
   public static String iterationRanges(Collection<String> runIds) {
-    return "SELECT run_id, min(iteration), max(iteration), min(epoch), max(epoch), min(layer_index), max(layer_index),"
-        + " min(partition_id), max(partition_id),"
-        + " 4 * count(*) - count(iteration) - count(epoch) - count(layer_index) - count(partition_id)"
-        + " FROM snapshots_all WHERE run_id IN (" + inList(runIds) + ") GROUP BY run_id";
+    return "SELECT " + selectList(IterationRangeRow.Column.class, c -> switch (c) {
+      case RUN_ID -> "run_id";
+      case FIRST_ITERATION -> "min(iteration)";
+      case LAST_ITERATION -> "max(iteration)";
+      case FIRST_EPOCH -> "min(epoch)";
+      case LAST_EPOCH -> "max(epoch)";
+      case FIRST_LAYER -> "min(layer_index)";
+      case LAST_LAYER -> "max(layer_index)";
+      case FIRST_WORKER -> "min(partition_id)";
+      case LAST_WORKER -> "max(partition_id)";
+      case KEY_NULLS -> "4 * count(*) - count(iteration) - count(epoch) - count(layer_index) - count(partition_id)";
+    }) + " FROM snapshots_all WHERE run_id IN (" + inList(runIds) + ") GROUP BY run_id";
   }
 
   /**
@@ -288,20 +344,28 @@ public final class ReportSql {
   }
 
   /**
-   * Per run and layer: name, type and activation function (columns: run_id, layer_index, name, type, activation).
+   * Per run and layer: name, type and activation function ({@link LayerRow.Column}).
    *
    * @param activationsOnly read only the activation snapshots (every layer has them, and they are a seventh of
    *     the rows on the benchmark's log); the caller asks again over every kind for layers found without
    */
   public static String layers(Collection<String> runIds, boolean activationsOnly) {
-    return "SELECT run_id, layer_index, min(layer_name), min(layer_type), max(activation_function) FROM snapshots_all"
-        + " WHERE " + (activationsOnly ? "kind = 'activation' AND " : "") + "run_id IN (" + inList(runIds)
+    return "SELECT " + selectList(LayerRow.Column.class, c -> switch (c) {
+      case RUN_ID -> "run_id";
+      case LAYER_INDEX -> "layer_index";
+      case LAYER_NAME -> "min(layer_name)";
+      case LAYER_TYPE -> "min(layer_type)";
+      case ACTIVATION_FUNCTION -> "max(activation_function)";
+    }) + " FROM snapshots_all WHERE " + (activationsOnly ? "kind = 'activation' AND " : "") + "run_id IN (" + inList(runIds)
         + ") GROUP BY run_id, layer_index";
   }
 
-  /** The longest firing-rate list (for engines that cannot read it from Parquet footers). */
+  /**
+   * The longest firing-rate list (for engines that cannot read it from Parquet footers); one column,
+   * {@link ScalarColumn#MAX_UNITS}.
+   */
   public static String maxUnits(Dialect dialect, Collection<String> runIds) {
-    return "SELECT max(" + dialect.length("firing_rate") + ") FROM snapshots_all WHERE kind = 'activation' AND run_id IN ("
+    return "SELECT max(" + dialect.length("firing_rate") + ") AS " + ScalarColumn.MAX_UNITS.label() + " FROM snapshots_all WHERE kind = 'activation' AND run_id IN ("
         + inList(runIds) + ")";
   }
 
@@ -317,17 +381,25 @@ public final class ReportSql {
   /**
    * The per-unit statistics of {@link #neuronWindows} without exploding the lists: one row per run, layer,
    * window and list length, with columns run_id, layer_index, win, length, snapshots, then for each position
-   * k = 1..{@code width}: max and sum of the rates at k. Unit k-1 of a window was seen by the snapshots of
+   * k = 1..{@code width}: max and sum of the rates at k ({@link UnitsByPositionRow#columns}). Unit k-1 of a window was seen by the snapshots of
    * every length &ge; k (so counts are summed over lengths by the caller, as unnest counted them).
    *
    * @param layers per run, the layers to read; null: every layer of the windows' runs
    */
   public static String neuronWindowsByPosition(Dialect dialect, Collection<Windows> windows,
       java.util.Map<String, ? extends Collection<Integer>> layers, int width, boolean deduplicate) {
-    StringBuilder sql = new StringBuilder("SELECT run_id, layer_index, win, n, count(*)");
+    StringBuilder sql = new StringBuilder("SELECT ").append(selectList(UnitsByPositionRow.Column.class,
+        c -> switch (c) {
+          case RUN_ID -> "run_id";
+          case LAYER_INDEX -> "layer_index";
+          case WINDOW -> "win";
+          case LIST_LENGTH -> "n";
+          case SNAPSHOTS -> "count(*)";
+        }));
     for (int k = 1; k <= width; k++) {
       String rate = dialect.element("firing_rate", k);
-      sql.append(", max(").append(rate).append("), sum(CAST(").append(rate).append(" AS DOUBLE))");
+      sql.append(", max(").append(rate).append(") AS ").append(UnitsByPositionRow.maxRate(k).label())
+          .append(", sum(CAST(").append(rate).append(" AS DOUBLE)) AS ").append(UnitsByPositionRow.sumRate(k).label());
     }
     return sql.append(" FROM (SELECT run_id, layer_index, firing_rate, ").append(dialect.length("firing_rate"))
         .append(" AS n, ").append(windowExpression(windows)).append(" AS win FROM ")
@@ -352,7 +424,7 @@ public final class ReportSql {
   }
 
   /**
-   * Columns in {@link NeuronWindowRow} order, one row per unit (the lists exploded), for the given layers of
+   * Columns {@link NeuronWindowRow.Column}, one row per unit (the lists exploded), for the given layers of
    * each run (null: every layer).
    */
   public static String neuronWindows(Dialect dialect, Collection<Windows> windows,
@@ -360,13 +432,20 @@ public final class ReportSql {
     String source = "(SELECT run_id, layer_index, iteration, partition_id, firing_rate, " + windowExpression(windows)
         + " AS win FROM " + (deduplicate ? "activations WHERE" : "snapshots_all WHERE kind = 'activation' AND")
         + " firing_rate IS NOT NULL AND " + runAndLayerFilter(windows, layers) + ") a";
-    return "SELECT run_id, layer_index, win, CAST(neuron AS INT), max(rate), sum(CAST(rate AS DOUBLE)), count(*) FROM ("
-        + dialect.explodeRates(source) + ") n GROUP BY run_id, layer_index, win, neuron "
+    return "SELECT " + selectList(NeuronWindowRow.Column.class, c -> switch (c) {
+      case RUN_ID -> "run_id";
+      case LAYER_INDEX -> "layer_index";
+      case WINDOW -> "win";
+      case NEURON -> "CAST(neuron AS INT)";
+      case MAX_RATE -> "max(rate)";
+      case SUM_RATE -> "sum(CAST(rate AS DOUBLE))";
+      case SNAPSHOTS -> "count(*)";
+    }) + " FROM (" + dialect.explodeRates(source) + ") n GROUP BY run_id, layer_index, win, neuron "
         + "ORDER BY run_id, layer_index, win, neuron";
   }
 
   /**
-   * Columns in {@link NeuronIterationRow} order: the mean firing rate per neuron over bins of {@code width}
+   * Columns {@link NeuronIterationRow.Column}: the mean firing rate per neuron over bins of {@code width}
    * iterations starting at {@code first} (a bin is labelled with its first iteration that has data).
    */
   public static String neuronIterations(Dialect dialect, String runId, int layerIndex, boolean deduplicate, long first,
@@ -375,12 +454,20 @@ public final class ReportSql {
         + ") / " + width + ".0) AS BIGINT) AS win FROM "
         + (deduplicate ? "activations WHERE" : "snapshots_all WHERE kind = 'activation' AND")
         + " firing_rate IS NOT NULL AND run_id = " + literal(runId) + " AND layer_index = " + layerIndex + ") a";
-    return "SELECT min(iteration), CAST(neuron AS INT), avg(CAST(rate AS DOUBLE)) FROM (" + dialect.explodeRates(source)
+    return "SELECT " + selectList(NeuronIterationRow.Column.class, c -> switch (c) {
+      case ITERATION -> "min(iteration)";
+      case NEURON -> "CAST(neuron AS INT)";
+      case RATE -> "avg(CAST(rate AS DOUBLE))";
+    }) + " FROM (" + dialect.explodeRates(source)
         + ") n GROUP BY win, neuron ORDER BY 1, 2";
   }
 
+  /** Per run, the accuracy at its latest evaluated epoch ({@link FinalAccuracyRow.Column}). */
   public static String finalAccuracy(Collection<String> runIds) {
-    return "SELECT run_id, max_by(accuracy, epoch) FROM evaluations WHERE run_id IN (" + inList(runIds)
+    return "SELECT " + selectList(FinalAccuracyRow.Column.class, c -> switch (c) {
+      case RUN_ID -> "run_id";
+      case ACCURACY -> "max_by(accuracy, epoch)";
+    }) + " FROM evaluations WHERE run_id IN (" + inList(runIds)
         + ") GROUP BY run_id";
   }
 

@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -135,14 +134,21 @@ public final class SparkEngine extends SqlReportEngine {
   }
 
   @Override
-  protected List<Object[]> rows(String sql) {
-    return collect(sql, r -> {
-      Object[] row = new Object[r.length()];
-      for (int i = 0; i < row.length; i++) {
-        row[i] = r.isNullAt(i) ? null : r.get(i);
+  protected SqlRows query(String sql) {
+    try {
+      Dataset<Row> result = spark.sql(sql);
+      List<Object[]> values = new ArrayList<>();
+      for (Row r : result.collectAsList()) {
+        Object[] row = new Object[r.length()];
+        for (int i = 0; i < row.length; i++) {
+          row[i] = r.isNullAt(i) ? null : r.get(i);
+        }
+        values.add(row);
       }
-      return row;
-    });
+      return new SqlRows(List.of(result.columns()), values);
+    } catch (RuntimeException e) {
+      throw new MonkeyException(ExitCode.INTERNAL, "Spark SQL failed: " + firstLine(e.getMessage()), e);
+    }
   }
 
   @Override
@@ -153,18 +159,6 @@ public final class SparkEngine extends SqlReportEngine {
   @Override
   public Map<String, String> badFiles() {
     return badFiles;
-  }
-
-  private <T> List<T> collect(String sql, Function<Row, T> mapper) {
-    try {
-      List<T> out = new ArrayList<>();
-      for (Row r : spark.sql(sql).collectAsList()) {
-        out.add(mapper.apply(r));
-      }
-      return out;
-    } catch (RuntimeException e) {
-      throw new MonkeyException(ExitCode.INTERNAL, "Spark SQL failed: " + firstLine(e.getMessage()), e);
-    }
   }
 
   private static String firstLine(String s) {

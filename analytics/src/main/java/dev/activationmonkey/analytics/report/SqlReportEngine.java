@@ -10,8 +10,9 @@ import java.util.Set;
 
 /**
  * The report's queries, for any engine that can run {@link ReportSql} and return rows of plain Java values
- * (strings, numbers, nulls). DuckDB and Spark differ only in {@link #rows} and their {@link ReportSql.Dialect};
- * the order of queries and the de-duplication strategy are here, once.
+ * (strings, numbers, nulls) with the columns' labels. DuckDB and Spark differ only in {@link #query} and their
+ * {@link ReportSql.Dialect}; the order of queries, the reading of rows by their columns' names (each query's
+ * {@link ResultColumn} contract) and the de-duplication strategy are here, once.
  */
 public abstract class SqlReportEngine implements ReportEngine {
   private final ReportSql.Dialect dialect;
@@ -24,15 +25,20 @@ public abstract class SqlReportEngine implements ReportEngine {
     this.dialect = dialect;
   }
 
-  /** Runs one SELECT; each row's values in column order (null for SQL NULL). */
-  protected abstract List<Object[]> rows(String sql);
+  /** Runs one SELECT: the columns' labels and each row's values in column order (null for SQL NULL). */
+  protected abstract SqlRows query(String sql);
+
+  /** Runs one of {@link ReportSql}'s queries and reads its rows by the names of its contract's columns. */
+  private <R> List<R> read(String sql, List<? extends ResultColumn> contract, java.util.function.Function<SqlRows.SqlRow, R> reader) {
+    return query(sql).read(contract, reader);
+  }
 
   /** Whether an evaluations table exists in the dataset. */
   protected abstract boolean hasEvaluations();
 
   @Override
   public List<String> runIds() {
-    return rows("SELECT DISTINCT run_id FROM snapshots_all ORDER BY run_id").stream().map(r -> (String) r[0]).toList();
+    return read(ReportSql.runIds(), List.of(ScalarColumn.RUN_ID), r -> r.text(ScalarColumn.RUN_ID));
   }
 
   @Override
@@ -53,12 +59,9 @@ public abstract class SqlReportEngine implements ReportEngine {
    */
   protected Map<String, long[]> keyRanges(Collection<String> runIds) {
     Map<String, long[]> out = new LinkedHashMap<>();
-    for (Object[] r : rows(ReportSql.iterationRanges(runIds))) {
-      long[] all = new long[9];
-      for (int i = 0; i < 9; i++) {
-        all[i] = longValue(r[i + 1]);
-      }
-      out.put((String) r[0], all);
+    for (IterationRangeRow r : read(ReportSql.iterationRanges(runIds), List.of(IterationRangeRow.Column.values()),
+        IterationRangeRow::read)) {
+      out.put(r.runId(), r.ranges());
     }
     return out;
   }
@@ -86,36 +89,37 @@ public abstract class SqlReportEngine implements ReportEngine {
     if (!keyRanges.keySet().containsAll(runIds)) {
       iterationRanges(runIds);
     }
-    List<String> codes = rows(ReportSql.parameterNames(runIds)).stream().map(r -> (String) r[0]).toList();
+    List<String> codes = read(ReportSql.parameterNames(runIds), List.of(ScalarColumn.PARAMETER_NAME),
+        r -> r.text(ScalarColumn.PARAMETER_NAME));
     boolean nonFinite = mayHoldNonFinite(runIds);
-    Map<String, Object[]> layers = new java.util.HashMap<>();
-    for (Object[] r : rows(ReportSql.layers(runIds, true))) {
-      layers.put(r[0] + "\u0000" + integer(r[1]), r);
+    Map<String, LayerRow> layers = new java.util.HashMap<>();
+    for (LayerRow r : layers(runIds, true)) {
+      layers.put(r.runId() + "\u0000" + r.layerIndex(), r);
     }
-    List<Object[]> result = new ArrayList<>(rows(ReportSql.layerIterations(dialect, windows, "snapshots_all", codes,
-        KeySpace.of(runIds, keyRanges), nonFinite)));
-    for (Object[] r : result) {
-      if (integer(r[24]) != 0) {
-        runsWithDuplicates.add((String) r[0]);
+    List<LayerBinRow> result = new ArrayList<>(layerBins(ReportSql.layerIterations(dialect, windows, "snapshots_all",
+        codes, KeySpace.of(runIds, keyRanges), nonFinite)));
+    for (LayerBinRow r : result) {
+      if (r.dirty()) {
+        runsWithDuplicates.add(r.runId());
       }
     }
     if (!runsWithDuplicates.isEmpty()) {
-      result.removeIf(r -> runsWithDuplicates.contains((String) r[0]));
+      result.removeIf(r -> runsWithDuplicates.contains(r.runId()));
       List<Windows> dirty = windows.stream().filter(w -> runsWithDuplicates.contains(w.runId())).toList();
-      result.addAll(rows(ReportSql.layerIterations(dialect, dirty, "snapshots", codes,
+      result.addAll(layerBins(ReportSql.layerIterations(dialect, dirty, "snapshots", codes,
           KeySpace.of(dirty.stream().map(Windows::runId).toList(), keyRanges), nonFinite)));
     }
     // A layer without activation snapshots is named from its other snapshots (one more, rarely needed, query).
-    List<String> unnamed = result.stream().filter(r -> !layers.containsKey(r[0] + "\u0000" + integer(r[1])))
-        .map(r -> (String) r[0]).distinct().toList();
+    List<String> unnamed = result.stream().filter(r -> !layers.containsKey(r.runId() + "\u0000" + r.layerIndex()))
+        .map(LayerBinRow::runId).distinct().toList();
     if (!unnamed.isEmpty()) {
-      for (Object[] r : rows(ReportSql.layers(unnamed, false))) {
-        layers.putIfAbsent(r[0] + "\u0000" + integer(r[1]), r);
+      for (LayerRow r : layers(unnamed, false)) {
+        layers.putIfAbsent(r.runId() + "\u0000" + r.layerIndex(), r);
       }
     }
     List<LayerIterationRow> out = new ArrayList<>();
-    for (Object[] r : result) {
-      out.add(layerIteration(r, layers));
+    for (LayerBinRow r : result) {
+      out.add(r.withLayer(layers.get(r.runId() + "\u0000" + r.layerIndex())));
     }
     out.sort(ORDER);
     return out;
@@ -126,17 +130,12 @@ public abstract class SqlReportEngine implements ReportEngine {
     return Set.copyOf(runsWithDuplicates);
   }
 
-  private static LayerIterationRow layerIteration(Object[] r, Map<String, Object[]> layers) {
-    Object[] layer = layers.getOrDefault(r[0] + "\u0000" + integer(r[1]), new Object[5]);
-    return new LayerIterationRow((String) r[0], integer(r[1]), (String) layer[2], (String) layer[3],
-        (String) layer[4], integer(r[2]), longValue(r[3]), longValue(r[4]), integer(r[5]), stat(r, 6), stat(r, 8),
-        stat(r, 10), stat(r, 12), stat(r, 14), stat(r, 16), stat(r, 18), longValue(r[20]), longValue(r[21]),
-        longValue(r[22]), r[23] == null ? -1 : longValue(r[23]));
+  private List<LayerRow> layers(Collection<String> runIds, boolean activationsOnly) {
+    return read(ReportSql.layers(runIds, activationsOnly), List.of(LayerRow.Column.values()), LayerRow::read);
   }
 
-  private static Stat stat(Object[] r, int sumColumn) {
-    long count = longValue(r[sumColumn + 1]);
-    return count == 0 ? Stat.EMPTY : new Stat(d(r[sumColumn]), count);
+  private List<LayerBinRow> layerBins(String sql) {
+    return read(sql, List.of(LayerBinRow.Column.values()), LayerBinRow::read);
   }
 
   /** The engine returns groups unordered; reports and charts want layer, then iteration order. */
@@ -150,8 +149,9 @@ public abstract class SqlReportEngine implements ReportEngine {
    * wrong number. The default asks the engine ({@link ReportSql#maxUnits}, a scan of the lists).
    */
   protected int unitsGuess(Collection<String> runIds) {
-    List<Object[]> r = rows(ReportSql.maxUnits(dialect, runIds));
-    return r.isEmpty() || r.get(0)[0] == null ? 0 : integer(r.get(0)[0]);
+    List<Integer> r = read(ReportSql.maxUnits(dialect, runIds), List.of(ScalarColumn.MAX_UNITS),
+        row -> row.nullableInteger(ScalarColumn.MAX_UNITS));
+    return r.isEmpty() || r.get(0) == null ? 0 : r.get(0);
   }
 
   @Override
@@ -167,21 +167,21 @@ public abstract class SqlReportEngine implements ReportEngine {
         continue;
       }
       if (guess > ReportSql.MAX_POSITIONAL_UNITS) {
-        rows(ReportSql.neuronWindows(dialect, part, null, deduplicate)).forEach(r -> out.add(neuronWindow(r)));
+        out.addAll(explodedUnits(ReportSql.neuronWindows(dialect, part, null, deduplicate)));
         continue;
       }
       int width = Math.max(1, guess);
-      List<Object[]> rows = rows(ReportSql.neuronWindowsByPosition(dialect, part, null, width, deduplicate));
+      List<UnitsByPositionRow> rows = unitsByPosition(dialect, part, null, width, deduplicate);
       // Layers with a list longer than the guess are read again, all their rows, by position or exploded.
       Map<String, Map<Integer, Integer>> longer = new LinkedHashMap<>();
-      for (Object[] r : rows) {
-        if (integer(r[3]) > width) {
-          longer.computeIfAbsent((String) r[0], k -> new java.util.TreeMap<>()).merge(integer(r[1]), integer(r[3]), Math::max);
+      for (UnitsByPositionRow r : rows) {
+        if (r.listLength() > width) {
+          longer.computeIfAbsent(r.runId(), k -> new java.util.TreeMap<>()).merge(r.layerIndex(), r.listLength(), Math::max);
         }
       }
       if (!longer.isEmpty()) {
         rows = new ArrayList<>(rows);
-        rows.removeIf(r -> longer.getOrDefault((String) r[0], Map.of()).containsKey(integer(r[1])));
+        rows.removeIf(r -> longer.getOrDefault(r.runId(), Map.of()).containsKey(r.layerIndex()));
       }
       out.addAll(byPosition(rows, width));
       Map<String, List<Integer>> narrow = new LinkedHashMap<>();
@@ -195,11 +195,10 @@ public abstract class SqlReportEngine implements ReportEngine {
         }
       }
       if (!narrow.isEmpty()) {
-        out.addAll(byPosition(rows(ReportSql.neuronWindowsByPosition(dialect, part, narrow, narrowWidth, deduplicate)),
-            narrowWidth));
+        out.addAll(byPosition(unitsByPosition(dialect, part, narrow, narrowWidth, deduplicate), narrowWidth));
       }
       if (!wide.isEmpty()) {
-        rows(ReportSql.neuronWindows(dialect, part, wide, deduplicate)).forEach(r -> out.add(neuronWindow(r)));
+        out.addAll(explodedUnits(ReportSql.neuronWindows(dialect, part, wide, deduplicate)));
       }
     }
     out.sort(java.util.Comparator.comparing(NeuronWindowRow::runId).thenComparingInt(NeuronWindowRow::layerIndex)
@@ -212,19 +211,19 @@ public abstract class SqlReportEngine implements ReportEngine {
    * semantics of aggregating the exploded lists: a unit's count is every snapshot long enough to hold it (NULL
    * rates included), its max and sum skip NULLs and are NULL (NaN) when every rate was NULL.
    */
-  static List<NeuronWindowRow> byPosition(List<Object[]> rows, int width) {
+  static List<NeuronWindowRow> byPosition(List<UnitsByPositionRow> rows, int width) {
     Map<List<Object>, double[][]> groups = new LinkedHashMap<>(); // max, sum, count, values seen
-    for (Object[] r : rows) {
-      double[][] acc = groups.computeIfAbsent(List.of(r[0], integer(r[1]), integer(r[2])),
+    for (UnitsByPositionRow r : rows) {
+      double[][] acc = groups.computeIfAbsent(List.of(r.runId(), r.layerIndex(), r.window()),
           k -> new double[][] {new double[width], new double[width], new double[width], new double[width]});
-      int length = Math.min(width, integer(r[3]));
-      long snapshots = longValue(r[4]);
+      int length = Math.min(width, r.listLength());
+      long snapshots = r.snapshots();
       for (int k = 0; k < length; k++) {
         acc[2][k] += snapshots;
-        Object max = r[5 + 2 * k];
+        Double max = r.maxRates().get(k);
         if (max != null) {
-          double m = d(max);
-          double sum = d(r[6 + 2 * k]);
+          double m = max;
+          double sum = r.sumRates().get(k);
           boolean first = acc[3][k] == 0;
           acc[0][k] = first ? m : Math.max(acc[0][k], m);
           acc[1][k] = first ? sum : acc[1][k] + sum;
@@ -245,9 +244,16 @@ public abstract class SqlReportEngine implements ReportEngine {
     return out;
   }
 
-  static NeuronWindowRow neuronWindow(Object[] r) {
-    return new NeuronWindowRow((String) r[0], integer(r[1]), integer(r[2]), integer(r[3]), d(r[4]), d(r[5]),
-        longValue(r[6]));
+  /** Rows of {@link ReportSql#neuronWindows}. */
+  List<NeuronWindowRow> explodedUnits(String sql) {
+    return read(sql, List.of(NeuronWindowRow.Column.values()), NeuronWindowRow::read);
+  }
+
+  /** Rows of {@link ReportSql#neuronWindowsByPosition}. */
+  private List<UnitsByPositionRow> unitsByPosition(ReportSql.Dialect dialect, Collection<Windows> windows,
+      Map<String, ? extends Collection<Integer>> layers, int width, boolean deduplicate) {
+    return read(ReportSql.neuronWindowsByPosition(dialect, windows, layers, width, deduplicate),
+        UnitsByPositionRow.columns(width), r -> UnitsByPositionRow.read(r, width));
   }
 
   /** At most this many iteration bins per neuron × iteration heatmap. */
@@ -262,8 +268,8 @@ public abstract class SqlReportEngine implements ReportEngine {
     long width = Math.max(1, (range[1] - range[0] + MAX_NEURON_BINS) / MAX_NEURON_BINS);
     // The raw rows are exact for runs known to hold no duplicate; otherwise read the de-duplicated view.
     boolean deduplicate = !checkedRuns.contains(runId) || runsWithDuplicates.contains(runId);
-    return rows(ReportSql.neuronIterations(dialect, runId, layerIndex, deduplicate, range[0], width)).stream()
-        .map(r -> new NeuronIterationRow(longValue(r[0]), integer(r[1]), d(r[2]))).toList();
+    return read(ReportSql.neuronIterations(dialect, runId, layerIndex, deduplicate, range[0], width),
+        List.of(NeuronIterationRow.Column.values()), NeuronIterationRow::read);
   }
 
   @Override
@@ -272,21 +278,10 @@ public abstract class SqlReportEngine implements ReportEngine {
     if (!hasEvaluations() || runIds.isEmpty()) {
       return out;
     }
-    for (Object[] r : rows(ReportSql.finalAccuracy(runIds))) {
-      out.put((String) r[0], d(r[1]));
+    for (FinalAccuracyRow r : read(ReportSql.finalAccuracy(runIds), List.of(FinalAccuracyRow.Column.values()),
+        FinalAccuracyRow::read)) {
+      out.put(r.runId(), r.accuracy());
     }
     return out;
-  }
-
-  static double d(Object v) {
-    return v == null ? Double.NaN : ((Number) v).doubleValue();
-  }
-
-  static int integer(Object v) {
-    return ((Number) v).intValue();
-  }
-
-  static long longValue(Object v) {
-    return v == null ? 0 : ((Number) v).longValue();
   }
 }

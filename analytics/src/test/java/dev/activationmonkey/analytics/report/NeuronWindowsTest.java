@@ -37,8 +37,8 @@ class NeuronWindowsTest {
     }
 
     @Override
-    protected List<Object[]> rows(String sql) {
-      return engine.rows(sql);
+    protected SqlRows query(String sql) {
+      return engine.query(sql);
     }
 
     @Override
@@ -71,8 +71,8 @@ class NeuronWindowsTest {
     try (DuckDbEngine engine = new DuckDbEngine(ActivationLog.open(root.toString()), true)) {
       List<Windows> windows = List.of(Windows.of("r", 0, 59, 10));
       List<NeuronWindowRow> got = new Guessing(engine, guess).neuronWindows(windows);
-      List<NeuronWindowRow> exploded = engine.rows(ReportSql.neuronWindows(ReportSql.Dialect.DUCKDB, windows,
-          null, false)).stream().map(SqlReportEngine::neuronWindow).toList();
+      List<NeuronWindowRow> exploded = engine.explodedUnits(ReportSql.neuronWindows(ReportSql.Dialect.DUCKDB, windows,
+          null, false));
       assertEquals((10 + wide) * 10, exploded.size());
       assertEquals(exploded.size(), got.size());
       for (int i = 0; i < got.size(); i++) {
@@ -93,9 +93,11 @@ class NeuronWindowsTest {
   @Test
   void listsOfDifferentLengthsCountEachUnitOnlyWhereItExists() {
     // Window 0 of layer 2: 5 snapshots of 3 units, 2 of 2 units; unit 1 NULL in the long lists.
-    List<Object[]> rows = List.of(
-        new Object[] {"r", 2, 0, 3L, 5L, 0.5f, 1.5, null, null, 0.9f, 2.0},
-        new Object[] {"r", 2, 0, 2L, 2L, 0.7f, 1.0, 0.2f, 0.3, null, null});
+    List<UnitsByPositionRow> rows = List.of(
+        new UnitsByPositionRow("r", 2, 0, 3, 5L, Arrays.asList((double) 0.5f, null, (double) 0.9f),
+            List.of(1.5, Double.NaN, 2.0)),
+        new UnitsByPositionRow("r", 2, 0, 2, 2L, Arrays.asList((double) 0.7f, (double) 0.2f, null),
+            List.of(1.0, 0.3, Double.NaN)));
     List<NeuronWindowRow> units = SqlReportEngine.byPosition(rows, 3);
     assertEquals(List.of(
             new NeuronWindowRow("r", 2, 0, 0, 0.7f, 1.5 + 1.0, 7),

@@ -1,0 +1,175 @@
+package dev.activationmonkey.collector.dataset;
+
+import static java.util.Objects.requireNonNull;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocatedFileStatus;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RemoteIterator;
+import org.apache.parquet.io.OutputFile;
+import org.apache.parquet.io.PositionOutputStream;
+
+/**
+ * A dataset root on a Hadoop {@link FileSystem} ({@code hdfs://}, {@code s3a://}, ...): syncs are hsync; HDFS's
+ * rename is atomic and refuses to replace a file, object stores have no atomic rename at all (there the
+ * exclusive publication is a check and a rename, two steps: run one collector group per dataset there).
+ */
+final class HadoopStorage implements Storage {
+  private final FileSystem fs;
+  private final Path root;
+
+  /** @param root a path qualified by {@code fs} */
+  HadoopStorage(FileSystem fs, Path root) {
+    this.fs = requireNonNull(fs, "fs is null");
+    this.root = requireNonNull(root, "root is null");
+  }
+
+  @Override
+  public Path root() {
+    return root;
+  }
+
+  @Override
+  public FileSystem fileSystem() {
+    return fs;
+  }
+
+  @Override
+  public OutputFile outputFile(Path path) {
+    return new SyncingOutputFile(path);
+  }
+
+  @Override
+  public void write(Path path, byte[] bytes) throws IOException {
+    try (FSDataOutputStream out = fs.create(path, true)) {
+      out.write(bytes);
+      out.hsync();
+    }
+  }
+
+  @Override
+  public byte[] read(Path path) throws IOException {
+    try (InputStream in = fs.open(path)) {
+      return in.readAllBytes();
+    }
+  }
+
+  @Override
+  public boolean exists(Path path) throws IOException {
+    return fs.exists(path);
+  }
+
+  @Override
+  public List<Path> list(Path dir) throws IOException {
+    List<Path> entries = new ArrayList<>();
+    try {
+      for (FileStatus status : fs.listStatus(dir)) {
+        entries.add(status.getPath());
+      }
+    } catch (java.io.FileNotFoundException e) {
+      return List.of();
+    }
+    return entries;
+  }
+
+  @Override
+  public List<Path> listFilesRecursively(Path dir) throws IOException {
+    List<Path> files = new ArrayList<>();
+    if (!exists(dir)) {
+      return files;
+    }
+    RemoteIterator<LocatedFileStatus> it = fs.listFiles(dir, true);
+    while (it.hasNext()) {
+      Path p = it.next().getPath();
+      if (!HiddenPaths.isHidden(dir, p)) {
+        files.add(p);
+      }
+    }
+    return files;
+  }
+
+  @Override
+  public boolean rename(Path source, Path target) throws IOException {
+    fs.mkdirs(target.getParent());
+    try {
+      return fs.rename(source, target);
+    } catch (java.io.FileNotFoundException e) {
+      return false;
+    }
+  }
+
+  /** HDFS's rename already refuses to replace; the existence check covers file systems whose rename does not. */
+  @Override
+  public boolean publishExclusive(Path source, Path target) throws IOException {
+    if (fs.exists(target)) {
+      fs.delete(source, false);
+      return false;
+    }
+    boolean renamed = fs.rename(source, target);
+    if (!renamed) {
+      fs.delete(source, false);
+    }
+    return renamed;
+  }
+
+  @Override
+  public void delete(Path path, boolean recursive) throws IOException {
+    fs.delete(path, recursive);
+  }
+
+  private final class SyncingOutputFile extends NamedOutputFile {
+    private final Path path;
+
+    SyncingOutputFile(Path path) {
+      super(path.toString());
+      this.path = path;
+    }
+
+    @Override
+    public PositionOutputStream create(long blockSizeHint) throws IOException {
+      return wrap(fs.create(path, false));
+    }
+
+    @Override
+    public PositionOutputStream createOrOverwrite(long blockSizeHint) throws IOException {
+      return wrap(fs.create(path, true));
+    }
+
+    private PositionOutputStream wrap(FSDataOutputStream out) {
+      return new PositionOutputStream() {
+        @Override
+        public long getPos() throws IOException {
+          return out.getPos();
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+          out.write(b);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+          out.write(b, off, len);
+        }
+
+        @Override
+        public void flush() throws IOException {
+          out.flush();
+        }
+
+        @Override
+        public void close() throws IOException {
+          try (out) {
+            out.hsync();
+          }
+        }
+      };
+    }
+  }
+}
