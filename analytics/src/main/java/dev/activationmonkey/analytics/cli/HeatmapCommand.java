@@ -3,7 +3,7 @@ package dev.activationmonkey.analytics.cli;
 import dev.activationmonkey.analytics.ActivationLog;
 import dev.activationmonkey.analytics.chart.HeatmapData;
 import dev.activationmonkey.analytics.chart.HeatmapRenderer;
-import dev.activationmonkey.analytics.chart.Heatmaps;
+import dev.activationmonkey.analytics.report.Heatmaps;
 import dev.activationmonkey.analytics.report.DuckDbEngine;
 import dev.activationmonkey.analytics.report.LayerIterationRow;
 import dev.activationmonkey.analytics.report.NeuronIterationRow;

@@ -1,7 +1,6 @@
 package dev.activationmonkey.analytics.report;
 
 import dev.activationmonkey.analytics.chart.HeatmapRenderer;
-import dev.activationmonkey.analytics.chart.Heatmaps;
 import dev.activationmonkey.analytics.chart.LineChartSvg;
 import java.io.IOException;
 import java.io.UncheckedIOException;

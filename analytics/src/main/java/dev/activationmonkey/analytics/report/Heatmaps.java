@@ -1,7 +1,6 @@
-package dev.activationmonkey.analytics.chart;
+package dev.activationmonkey.analytics.report;
 
-import dev.activationmonkey.analytics.report.LayerIterationRow;
-import dev.activationmonkey.analytics.report.NeuronIterationRow;
+import dev.activationmonkey.analytics.chart.HeatmapData;
 import java.util.List;
 import java.util.TreeMap;
 import java.util.TreeSet;
