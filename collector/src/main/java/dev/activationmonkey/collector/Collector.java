@@ -253,56 +253,80 @@ public final class Collector implements AutoCloseable {
 
   private void run() {
     try {
-      consumer.subscribe(config.topics(), new Rebalance());
+      subscribe();
       while (!closing) {
-        // Polls (and, in the rebalance callbacks, recovers) while the writer writes the previous poll.
-        ConsumerRecords<byte[], ByteBuffer> records = pollWhileWriting();
-        awaitWriter(); // from here to the next submit the writer is idle: its state is ours
-        Set<TopicPartition> stale = repositionFenced();
-        List<ConsumerRecord<byte[], ByteBuffer>> polled = new ArrayList<>(records.count());
-        for (ConsumerRecord<byte[], ByteBuffer> record : records) {
-          if (stale.isEmpty() || !stale.contains(new TopicPartition(record.topic(), record.partition()))) {
-            polled.add(record); // records of a re-positioned partition were fetched before its seek
-          }
-        }
-        long now = nanoTime.getAsLong();
-        report(now);
-        commitOffsetsAsync();
-        Map<TopicPartition, Long> flushTargets = flushAt;
-        pending = writerThread.submit(() -> {
-          writer.beginTask();
-          // Everything of one poll is written before the next poll (rebalance callbacks run in poll).
-          decoder.decode(polled, (record, result) -> writer.write(record, result, now));
-          writer.maintain(now, flushTargets);
-          return null;
-        });
+        pollOnce();
       }
-      awaitWriter();
-      writer.commitAll("shutdown");
-      commitOffsetsSync();
-      log.info("collector stopped: {}", stats().statusLine());
+      shutdown();
     } catch (Throwable t) {
-      failure = t;
-      log.error("collector failed; uncommitted batches are left for recovery", t);
-      try {
-        awaitWriter(); // it may still be writing: let it finish before its files are dropped
-      } catch (Throwable writerFailure) {
-        log.debug("writer: {}", writerFailure.toString());
-      }
-      writer.abandonAll();
+      fail(t);
     } finally {
-      try {
-        consumer.close(Duration.ofSeconds(10));
-      } catch (RuntimeException e) {
-        log.warn("closing the consumer: {}", e.toString());
-      }
-      deadLetters.close();
-      writerThread.shutdownNow();
-      if (decodePool != null) {
-        decodePool.shutdownNow();
-      }
-      stopped.countDown();
+      release();
     }
+  }
+
+  void subscribe() {
+    consumer.subscribe(config.topics(), new Rebalance());
+  }
+
+  /**
+   * One turn of the loop: polls (and, in the rebalance callbacks, recovers) while the writer writes the previous
+   * poll, then hands this poll's records to the writer.
+   */
+  void pollOnce() throws Exception {
+    ConsumerRecords<byte[], ByteBuffer> records = pollWhileWriting();
+    awaitWriter(); // from here to the next submit the writer is idle: its state is ours
+    Set<TopicPartition> stale = repositionFenced();
+    List<ConsumerRecord<byte[], ByteBuffer>> polled = new ArrayList<>(records.count());
+    for (ConsumerRecord<byte[], ByteBuffer> record : records) {
+      if (stale.isEmpty() || !stale.contains(new TopicPartition(record.topic(), record.partition()))) {
+        polled.add(record); // records of a re-positioned partition were fetched before its seek
+      }
+    }
+    long now = nanoTime.getAsLong();
+    report(now);
+    commitOffsetsAsync();
+    Map<TopicPartition, Long> flushTargets = flushAt;
+    pending = writerThread.submit(() -> {
+      writer.beginTask();
+      // Everything of one poll is written before the next poll (rebalance callbacks run in poll).
+      decoder.decode(polled, (record, result) -> writer.write(record, result, now));
+      writer.maintain(now, flushTargets);
+      return null;
+    });
+  }
+
+  /** The clean stop: commits every batch and the offsets. */
+  void shutdown() throws Exception {
+    awaitWriter();
+    writer.commitAll("shutdown");
+    commitOffsetsSync();
+    log.info("collector stopped: {}", stats().statusLine());
+  }
+
+  private void fail(Throwable t) {
+    failure = t;
+    log.error("collector failed; uncommitted batches are left for recovery", t);
+    try {
+      awaitWriter(); // it may still be writing: let it finish before its files are dropped
+    } catch (Throwable writerFailure) {
+      log.debug("writer: {}", writerFailure.toString());
+    }
+    writer.abandonAll();
+  }
+
+  void release() {
+    try {
+      consumer.close(Duration.ofSeconds(10));
+    } catch (RuntimeException e) {
+      log.warn("closing the consumer: {}", e.toString());
+    }
+    deadLetters.close();
+    writerThread.shutdownNow();
+    if (decodePool != null) {
+      decodePool.shutdownNow();
+    }
+    stopped.countDown();
   }
 
   /**
@@ -324,7 +348,7 @@ public final class Collector implements AutoCloseable {
   }
 
   /** Waits for the writer's current task; rethrows its failure. Afterwards the writer is idle until the next submit. */
-  private void awaitWriter() throws Exception {
+  void awaitWriter() throws Exception {
     Future<Void> task = pending;
     pending = null;
     if (task == null) {
