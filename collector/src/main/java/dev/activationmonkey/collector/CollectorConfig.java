@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.activationmonkey.errors.InvalidInputException;
+import dev.activationmonkey.snapshot.Topics;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
@@ -17,11 +18,19 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.utils.AppInfoParser;
 
 /**
  * The collector's configuration: immutable and validated when built, with the offending key in every
- * message. Keys are the constants below; a file ({@code .properties}, or {@code .yaml}/{@code .yml}
+ * message. Each key is defined once, with its type, default, check and documentation ({@link #keys()}): the
+ * defaults, the validation and the {@code monkey collect} help come from there. Unknown keys, {@code kafka.*}
+ * properties included, are rejected. A file ({@code .properties}, or {@code .yaml}/{@code .yml}
  * with flat or nested keys) and command-line flags set the same keys.
  *
  * <pre>{@code
@@ -33,133 +42,145 @@ import java.util.TreeMap;
  * }</pre>
  */
 public final class CollectorConfig {
-  /** Kafka brokers, host:port[,host:port]. Required. */
+  // Key names. Each key's type, default, check and documentation are in KEYS below, stated once.
   public static final String BOOTSTRAP_SERVERS = "bootstrap.servers";
-  /** Topics to consume, comma-separated. */
   public static final String TOPICS = "topics";
-  /** Kafka consumer group; collectors sharing it share the topics' partitions. */
   public static final String GROUP_ID = "group.id";
-  /** Where the dataset lives: a local path, or an hdfs://, s3a://, file:// URI (Hadoop FileSystem). */
   public static final String DATASET_ROOT = "dataset.root";
-  /** A topic-partition's batch is committed (made visible) after this many records. */
   public static final String ROTATE_RECORDS = "rotate.records";
-  /** ...or when its files hold this many bytes (Parquet data size, compressed). */
   public static final String ROTATE_BYTES = "rotate.bytes";
-  /** ...or when no record arrived for it for this long: the last snapshots of a quiet run become visible. */
   public static final String FLUSH_IDLE_MS = "flush.idle.ms";
-  /** ...or when its oldest uncommitted record is this old, however steadily records arrive. */
   public static final String FLUSH_MAX_AGE_MS = "flush.max.age.ms";
-  /** Most Parquet files open at once (one per table, run and kind per partition); least recently used committed first. */
   public static final String MAX_OPEN_FILES = "max.open.files";
-  /** Bound on the bytes buffered in open files; above it the largest batch is committed early. */
   public static final String BUFFER_MEMORY_BYTES = "buffer.memory.bytes";
-  /**
-   * Bound on the column buffers that closed files leave for new ones to reuse (0: no reuse). Idle arrays, on top of
-   * {@code buffer.memory.bytes}; reusing them is what keeps the writer's garbage, and G1's humongous allocations, low.
-   */
   public static final String BUFFER_POOL_BYTES = "buffer.pool.bytes";
-  /** Parquet row group size in bytes. */
   public static final String ROW_GROUP_BYTES = "parquet.row.group.bytes";
-  /** ZSTD compression level (1-22). */
   public static final String ZSTD_LEVEL = "parquet.zstd.level";
-  /** Dead-letter topic for records that cannot be written; empty means {@code <topic>.dlq}. */
   public static final String DEAD_LETTER_TOPIC = "dead.letter.topic";
-  /** How often the status line is reported. */
   public static final String STATUS_INTERVAL_MS = "status.interval.ms";
-  /** How long to wait for the brokers at start before giving up (exit code 4). */
   public static final String STARTUP_TIMEOUT_MS = "startup.timeout.ms";
-  /** Threads that decode records in parallel with the Parquet writing; 0 decodes on the consumer thread. */
   public static final String DECODE_THREADS = "decode.threads";
   /** Prefix of Kafka client properties passed through (kafka.security.protocol, kafka.sasl.jaas.config, ...). */
   public static final String KAFKA_PREFIX = "kafka.";
   /** Prefix of Hadoop properties passed through (hadoop.fs.s3a.endpoint, ...). */
   public static final String HADOOP_PREFIX = "hadoop.";
 
+  /** Kafka client properties the collector sets itself. */
+  private static final List<String> MANAGED_KAFKA_PROPERTIES =
+      List.of("enable.auto.commit", "key.deserializer", "value.deserializer", "group.id", "bootstrap.servers");
+
+  /**
+   * One configuration key, stated once: its name, the type of its value, its default (null: required), the
+   * default as the help shows it, what it does, and how its value is parsed and checked (the message names the key).
+   */
+  public record Key(String name, String type, String defaultValue, String shownDefault, String doc, Parser parser) {
+    public Key {
+      requireNonNull(name, "name is null");
+      requireNonNull(type, "type is null");
+      requireNonNull(doc, "doc is null");
+      requireNonNull(parser, "parser is null");
+    }
+
+    /** One line of help: {@code name (type, default: value)  doc}. */
+    public String help() {
+      return name + " (" + type + (shownDefault == null ? ", required" : ", default: " + shownDefault) + ")  " + doc;
+    }
+  }
+
+  /** Parses and checks a key's value; throws {@link InvalidInputException} naming the key. */
+  @FunctionalInterface
+  public interface Parser {
+    Object parse(String key, String value);
+  }
+
+  private static Key key(String name, String type, String defaultValue, String doc, Parser parser) {
+    return new Key(name, type, defaultValue, defaultValue, doc, parser);
+  }
+
+  private static final List<Key> KEYS = List.of(
+      new Key(BOOTSTRAP_SERVERS, "host:port[,...]", null, null, "Kafka brokers.", (k, v) -> {
+        if (v == null || v.isBlank()) {
+          throw new InvalidInputException(k + " is required (host:port of a Kafka broker, e.g. --bootstrap-servers localhost:9092)");
+        }
+        return v;
+      }),
+      key(TOPICS, "list", Topics.DEFAULT_SNAPSHOT_TOPIC, "Topics to consume, comma-separated.", CollectorConfig::topicList),
+      key(GROUP_ID, "string", "monkey-collector", "Kafka consumer group; collectors sharing it share the topics' partitions.",
+          CollectorConfig::nonBlank),
+      key(DATASET_ROOT, "path|URI", "monkey-data",
+          "Where the dataset lives: a local path, or an hdfs://, s3a://, file:// URI (Hadoop FileSystem).", CollectorConfig::nonBlank),
+      key(ROTATE_RECORDS, "long", "1000000", "A topic-partition's batch is committed (made visible) after this many records...",
+          positive("")),
+      key(ROTATE_BYTES, "bytes", String.valueOf(128L << 20), "...or when its files hold this many bytes (Parquet data size, compressed)...",
+          positive("")),
+      key(FLUSH_IDLE_MS, "ms", "10000",
+          "...or when no record arrived for it for this long: the last snapshots of a quiet run become visible...", milliseconds()),
+      key(FLUSH_MAX_AGE_MS, "ms", "300000", "...or when its oldest uncommitted record is this old, however steadily records arrive.",
+          milliseconds()),
+      key(MAX_OPEN_FILES, "int", "64",
+          "Most Parquet files open at once (one per table, run and kind per partition); least recently used committed first.",
+          (k, v) -> (int) Math.min(Integer.MAX_VALUE, (Long) positive("").parse(k, v))),
+      key(BUFFER_MEMORY_BYTES, "bytes", String.valueOf(256L << 20),
+          "Bound on the bytes buffered in open files; above it the largest batch is committed early.", positive("")),
+      // Idle arrays, on top of buffer.memory.bytes; reusing them is what keeps the writer's garbage, and G1's humongous
+      // allocations, low.
+      key(BUFFER_POOL_BYTES, "bytes", String.valueOf(160L << 20),
+          "Bound on the column buffers that closed files leave for new ones to reuse (0: no reuse).", (k, v) ->
+              v.trim().equals("0") ? 0L : positive(" (or 0: no reuse)").parse(k, v)),
+      key(ROW_GROUP_BYTES, "bytes", String.valueOf(64L << 20), "Parquet row group size.", positive("")),
+      key(ZSTD_LEVEL, "int", "3", "ZSTD compression level (1-22).", (k, v) -> {
+        long level = (Long) positive("").parse(k, v);
+        if (level > 22) {
+          throw new InvalidInputException(k + " must be between 1 and 22, got " + level);
+        }
+        return (int) level;
+      }),
+      new Key(DEAD_LETTER_TOPIC, "topic", "", "<topic>.dlq", "Dead-letter topic for records that cannot be written.",
+          (k, v) -> v.trim()),
+      key(STATUS_INTERVAL_MS, "ms", "10000", "How often the status line is reported.", milliseconds()),
+      key(STARTUP_TIMEOUT_MS, "ms", "30000", "How long to wait for the brokers at start before giving up (exit code 4).",
+          milliseconds()),
+      new Key(DECODE_THREADS, "int", String.valueOf(Math.min(3, Math.max(1, Runtime.getRuntime().availableProcessors() - 1))),
+          "cores - 1, from 1 to 3", "Threads that decode records in parallel with the Parquet writing; 0 decodes on the writer thread.",
+          (k, v) -> {
+            String threads = v.trim();
+            if (!threads.matches("\\d{1,2}")) {
+              throw new InvalidInputException(k + " must be a whole number from 0 to 99, got '" + threads + "'");
+            }
+            return Integer.parseInt(threads);
+          }));
+
+  private static final Map<String, Key> KEYS_BY_NAME = new LinkedHashMap<>();
   private static final Map<String, String> DEFAULTS = new LinkedHashMap<>();
 
   static {
-    DEFAULTS.put(TOPICS, "monkey.snapshots");
-    DEFAULTS.put(GROUP_ID, "monkey-collector");
-    DEFAULTS.put(DATASET_ROOT, "monkey-data");
-    DEFAULTS.put(ROTATE_RECORDS, "1000000");
-    DEFAULTS.put(ROTATE_BYTES, String.valueOf(128L << 20));
-    DEFAULTS.put(FLUSH_IDLE_MS, "10000");
-    DEFAULTS.put(FLUSH_MAX_AGE_MS, "300000");
-    DEFAULTS.put(MAX_OPEN_FILES, "64");
-    DEFAULTS.put(BUFFER_MEMORY_BYTES, String.valueOf(256L << 20));
-    DEFAULTS.put(BUFFER_POOL_BYTES, String.valueOf(160L << 20));
-    DEFAULTS.put(ROW_GROUP_BYTES, String.valueOf(64L << 20));
-    DEFAULTS.put(ZSTD_LEVEL, "3");
-    DEFAULTS.put(DEAD_LETTER_TOPIC, "");
-    DEFAULTS.put(STATUS_INTERVAL_MS, "10000");
-    DEFAULTS.put(STARTUP_TIMEOUT_MS, "30000");
-    DEFAULTS.put(DECODE_THREADS, String.valueOf(Math.min(3, Math.max(1, Runtime.getRuntime().availableProcessors() - 1))));
+    for (Key key : KEYS) {
+      KEYS_BY_NAME.put(key.name(), key);
+      if (key.defaultValue() != null) {
+        DEFAULTS.put(key.name(), key.defaultValue());
+      }
+    }
   }
 
-  private final String bootstrapServers;
+  private final Map<String, Object> parsed = new LinkedHashMap<>();
   private final List<String> topics;
-  private final String groupId;
-  private final String datasetRoot;
-  private final long rotateRecords;
-  private final long rotateBytes;
-  private final Duration flushIdle;
-  private final Duration flushMaxAge;
-  private final int maxOpenFiles;
-  private final long bufferMemoryBytes;
-  private final long bufferPoolBytes;
-  private final long rowGroupBytes;
-  private final int zstdLevel;
   private final String deadLetterTopic;
-  private final Duration statusInterval;
-  private final Duration startupTimeout;
-  private final int decodeThreads;
   private final Map<String, String> kafkaProperties;
   private final Map<String, String> hadoopProperties;
   private final Map<String, String> values;
 
+  @SuppressWarnings("unchecked")
   private CollectorConfig(Map<String, String> v) {
     this.values = Map.copyOf(v);
-    this.bootstrapServers = v.get(BOOTSTRAP_SERVERS);
-    if (bootstrapServers == null || bootstrapServers.isBlank()) {
-      throw new InvalidInputException(BOOTSTRAP_SERVERS + " is required (host:port of a Kafka broker, e.g. --bootstrap-servers localhost:9092)");
+    for (Key key : KEYS) {
+      parsed.put(key.name(), key.parser().parse(key.name(), v.get(key.name())));
     }
-    this.topics = Arrays.stream(v.get(TOPICS).split(",")).map(String::trim).filter(t -> !t.isEmpty()).toList();
-    if (topics.isEmpty()) {
-      throw new InvalidInputException(TOPICS + " must name at least one topic");
-    }
-    for (String topic : topics) {
-      if (!topic.matches("[a-zA-Z0-9._-]{1,249}")) {
-        throw new InvalidInputException(TOPICS + ": '" + topic + "' is not a legal Kafka topic name (letters, digits, '.', '_', '-')");
-      }
-    }
-    this.groupId = nonBlank(v, GROUP_ID);
-    this.datasetRoot = nonBlank(v, DATASET_ROOT);
-    this.rotateRecords = positiveLong(v, ROTATE_RECORDS);
-    this.rotateBytes = positiveLong(v, ROTATE_BYTES);
-    this.flushIdle = Duration.ofMillis(positiveLong(v, FLUSH_IDLE_MS));
-    this.flushMaxAge = Duration.ofMillis(positiveLong(v, FLUSH_MAX_AGE_MS));
-    this.maxOpenFiles = (int) Math.min(Integer.MAX_VALUE, positiveLong(v, MAX_OPEN_FILES));
-    this.bufferMemoryBytes = positiveLong(v, BUFFER_MEMORY_BYTES);
-    this.bufferPoolBytes = v.get(BUFFER_POOL_BYTES).trim().equals("0") ? 0 : positiveLong(v, BUFFER_POOL_BYTES,
-        " (or 0: no reuse)");
-    this.rowGroupBytes = positiveLong(v, ROW_GROUP_BYTES);
-    long level = positiveLong(v, ZSTD_LEVEL);
-    if (level > 22) {
-      throw new InvalidInputException(ZSTD_LEVEL + " must be between 1 and 22, got " + level);
-    }
-    this.zstdLevel = (int) level;
-    this.deadLetterTopic = v.get(DEAD_LETTER_TOPIC).trim();
+    this.topics = (List<String>) parsed.get(TOPICS);
+    this.deadLetterTopic = (String) parsed.get(DEAD_LETTER_TOPIC);
     if (!deadLetterTopic.isEmpty() && topics.contains(deadLetterTopic)) {
       throw new InvalidInputException(DEAD_LETTER_TOPIC + " '" + deadLetterTopic + "' is also one of " + TOPICS
           + ": dead letters would be consumed again. Choose another topic.");
     }
-    this.statusInterval = Duration.ofMillis(positiveLong(v, STATUS_INTERVAL_MS));
-    this.startupTimeout = Duration.ofMillis(positiveLong(v, STARTUP_TIMEOUT_MS));
-    String threads = v.get(DECODE_THREADS).trim();
-    if (!threads.matches("\\d{1,2}")) {
-      throw new InvalidInputException(DECODE_THREADS + " must be a whole number from 0 to 99, got '" + threads + "'");
-    }
-    this.decodeThreads = Integer.parseInt(threads);
     Map<String, String> kafka = new TreeMap<>();
     Map<String, String> hadoop = new TreeMap<>();
     for (Map.Entry<String, String> e : v.entrySet()) {
@@ -167,19 +188,42 @@ public final class CollectorConfig {
         kafka.put(e.getKey().substring(KAFKA_PREFIX.length()), e.getValue());
       } else if (e.getKey().startsWith(HADOOP_PREFIX)) {
         hadoop.put(e.getKey().substring(HADOOP_PREFIX.length()), e.getValue());
-      } else if (!DEFAULTS.containsKey(e.getKey()) && !e.getKey().equals(BOOTSTRAP_SERVERS)) {
-        throw new InvalidInputException("unknown configuration key '" + e.getKey() + "'. Known keys: " + BOOTSTRAP_SERVERS + ", "
-            + String.join(", ", DEFAULTS.keySet()) + ", and the prefixes " + KAFKA_PREFIX + "* and " + HADOOP_PREFIX + "*");
+      } else if (!KEYS_BY_NAME.containsKey(e.getKey())) {
+        throw new InvalidInputException("unknown configuration key '" + e.getKey() + "'. Known keys: "
+            + String.join(", ", KEYS_BY_NAME.keySet()) + ", and the prefixes " + KAFKA_PREFIX + "* and " + HADOOP_PREFIX + "*");
       }
     }
-    for (String managed : List.of("enable.auto.commit", "key.deserializer", "value.deserializer", "group.id", "bootstrap.servers")) {
+    for (String managed : MANAGED_KAFKA_PROPERTIES) {
       if (kafka.containsKey(managed)) {
         throw new InvalidInputException(KAFKA_PREFIX + managed + " cannot be set: the collector manages it"
             + (managed.equals("group.id") || managed.equals("bootstrap.servers") ? " (use " + managed + ")" : ""));
       }
     }
+    Set<String> knownKafka = knownKafkaProperties();
+    for (String property : kafka.keySet()) {
+      if (!knownKafka.contains(property)) {
+        throw new InvalidInputException("unknown Kafka client property '" + KAFKA_PREFIX + property + "' (not a consumer, producer or"
+            + " admin client property of Kafka " + AppInfoParser.getVersion() + "). Known: " + KAFKA_PREFIX + "{"
+            + String.join(", ", knownKafka) + "}");
+      }
+    }
     this.kafkaProperties = Map.copyOf(kafka);
     this.hadoopProperties = Map.copyOf(hadoop);
+  }
+
+  /** Every {@code kafka.*} property the collector passes on: the Kafka clients' own, less those it manages. */
+  static Set<String> knownKafkaProperties() {
+    Set<String> known = new TreeSet<>();
+    known.addAll(ConsumerConfig.configNames());
+    known.addAll(ProducerConfig.configNames());
+    known.addAll(AdminClientConfig.configNames());
+    known.removeAll(MANAGED_KAFKA_PROPERTIES);
+    return known;
+  }
+
+  /** Every key, in the order of the documentation. */
+  public static List<Key> keys() {
+    return KEYS;
   }
 
   public static Builder builder() {
@@ -192,7 +236,7 @@ public final class CollectorConfig {
   }
 
   public String bootstrapServers() {
-    return bootstrapServers;
+    return (String) parsed.get(BOOTSTRAP_SERVERS);
   }
 
   public List<String> topics() {
@@ -200,47 +244,47 @@ public final class CollectorConfig {
   }
 
   public String groupId() {
-    return groupId;
+    return (String) parsed.get(GROUP_ID);
   }
 
   public String datasetRoot() {
-    return datasetRoot;
+    return (String) parsed.get(DATASET_ROOT);
   }
 
   public long rotateRecords() {
-    return rotateRecords;
+    return (Long) parsed.get(ROTATE_RECORDS);
   }
 
   public long rotateBytes() {
-    return rotateBytes;
+    return (Long) parsed.get(ROTATE_BYTES);
   }
 
   public Duration flushIdle() {
-    return flushIdle;
+    return (Duration) parsed.get(FLUSH_IDLE_MS);
   }
 
   public Duration flushMaxAge() {
-    return flushMaxAge;
+    return (Duration) parsed.get(FLUSH_MAX_AGE_MS);
   }
 
   public int maxOpenFiles() {
-    return maxOpenFiles;
+    return (Integer) parsed.get(MAX_OPEN_FILES);
   }
 
   public long bufferMemoryBytes() {
-    return bufferMemoryBytes;
+    return (Long) parsed.get(BUFFER_MEMORY_BYTES);
   }
 
   public long bufferPoolBytes() {
-    return bufferPoolBytes;
+    return (Long) parsed.get(BUFFER_POOL_BYTES);
   }
 
   public long rowGroupBytes() {
-    return rowGroupBytes;
+    return (Long) parsed.get(ROW_GROUP_BYTES);
   }
 
   public int zstdLevel() {
-    return zstdLevel;
+    return (Integer) parsed.get(ZSTD_LEVEL);
   }
 
   /** The dead-letter topic for records read from {@code sourceTopic}. */
@@ -249,15 +293,15 @@ public final class CollectorConfig {
   }
 
   public Duration statusInterval() {
-    return statusInterval;
+    return (Duration) parsed.get(STATUS_INTERVAL_MS);
   }
 
   public Duration startupTimeout() {
-    return startupTimeout;
+    return (Duration) parsed.get(STARTUP_TIMEOUT_MS);
   }
 
   public int decodeThreads() {
-    return decodeThreads;
+    return (Integer) parsed.get(DECODE_THREADS);
   }
 
   /** Kafka client properties given with the {@code kafka.} prefix, prefix removed. */
@@ -283,30 +327,44 @@ public final class CollectorConfig {
     return "CollectorConfig" + shown;
   }
 
-  private static String nonBlank(Map<String, String> v, String key) {
-    String value = v.get(key);
+  private static String nonBlank(String key, String value) {
     if (value == null || value.isBlank()) {
       throw new InvalidInputException(key + " must not be empty");
     }
     return value.trim();
   }
 
-  private static long positiveLong(Map<String, String> v, String key) {
-    return positiveLong(v, key, "");
+  private static List<String> topicList(String key, String value) {
+    List<String> topics = Arrays.stream(value.split(",")).map(String::trim).filter(t -> !t.isEmpty()).toList();
+    if (topics.isEmpty()) {
+      throw new InvalidInputException(key + " must name at least one topic");
+    }
+    for (String topic : topics) {
+      if (!topic.matches("[a-zA-Z0-9._-]{1,249}")) {
+        throw new InvalidInputException(key + ": '" + topic + "' is not a legal Kafka topic name (letters, digits, '.', '_', '-')");
+      }
+    }
+    return topics;
   }
 
-  private static long positiveLong(Map<String, String> v, String key, String alternative) {
-    String value = v.get(key).trim().replace("_", "");
-    long parsed;
-    try {
-      parsed = Long.parseLong(value);
-    } catch (NumberFormatException e) {
-      throw new InvalidInputException(key + " must be a whole number, got '" + v.get(key) + "'");
-    }
-    if (parsed <= 0) {
-      throw new InvalidInputException(key + " must be positive" + alternative + ", got " + parsed);
-    }
-    return parsed;
+  /** A positive whole number ({@code _} allowed as a separator); {@code alternative} is added to the message. */
+  private static Parser positive(String alternative) {
+    return (key, value) -> {
+      long parsed;
+      try {
+        parsed = Long.parseLong(value.trim().replace("_", ""));
+      } catch (NumberFormatException e) {
+        throw new InvalidInputException(key + " must be a whole number, got '" + value + "'");
+      }
+      if (parsed <= 0) {
+        throw new InvalidInputException(key + " must be positive" + alternative + ", got " + parsed);
+      }
+      return parsed;
+    };
+  }
+
+  private static Parser milliseconds() {
+    return (key, value) -> Duration.ofMillis((Long) positive("").parse(key, value));
   }
 
   /** Builds a {@link CollectorConfig}; later settings override earlier ones (file, then flags). */
@@ -382,6 +440,26 @@ public final class CollectorConfig {
 
     public Builder statusInterval(Duration interval) {
       return set(STATUS_INTERVAL_MS, String.valueOf(interval.toMillis()));
+    }
+
+    public Builder bufferPoolBytes(long bytes) {
+      return set(BUFFER_POOL_BYTES, String.valueOf(bytes));
+    }
+
+    public Builder rowGroupBytes(long bytes) {
+      return set(ROW_GROUP_BYTES, String.valueOf(bytes));
+    }
+
+    public Builder zstdLevel(int level) {
+      return set(ZSTD_LEVEL, String.valueOf(level));
+    }
+
+    public Builder startupTimeout(Duration timeout) {
+      return set(STARTUP_TIMEOUT_MS, String.valueOf(timeout.toMillis()));
+    }
+
+    public Builder decodeThreads(int threads) {
+      return set(DECODE_THREADS, String.valueOf(threads));
     }
 
     public CollectorConfig build() {

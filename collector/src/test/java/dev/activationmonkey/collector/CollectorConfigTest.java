@@ -96,4 +96,120 @@ class CollectorConfigTest {
     Files.writeString(broken, "- just\n- a list\n");
     assertTrue(assertThrows(InvalidInputException.class, () -> CollectorConfig.builder().file(broken)).getMessage().contains("expected a map"));
   }
+
+  @Test
+  void defaultOfEveryKey() {
+    Map<String, String> expected = new java.util.LinkedHashMap<>();
+    expected.put("topics", "monkey.snapshots");
+    expected.put("group.id", "monkey-collector");
+    expected.put("dataset.root", "monkey-data");
+    expected.put("rotate.records", "1000000");
+    expected.put("rotate.bytes", String.valueOf(128L << 20));
+    expected.put("flush.idle.ms", "10000");
+    expected.put("flush.max.age.ms", "300000");
+    expected.put("max.open.files", "64");
+    expected.put("buffer.memory.bytes", String.valueOf(256L << 20));
+    expected.put("buffer.pool.bytes", String.valueOf(160L << 20));
+    expected.put("parquet.row.group.bytes", String.valueOf(64L << 20));
+    expected.put("parquet.zstd.level", "3");
+    expected.put("dead.letter.topic", "");
+    expected.put("status.interval.ms", "10000");
+    expected.put("startup.timeout.ms", "30000");
+    expected.put("decode.threads", String.valueOf(Math.min(3, Math.max(1, Runtime.getRuntime().availableProcessors() - 1))));
+    assertEquals(expected, CollectorConfig.defaults());
+    List<String> names = CollectorConfig.keys().stream().map(CollectorConfig.Key::name).toList();
+    assertEquals("bootstrap.servers", names.get(0), "the one required key");
+    assertEquals(expected.keySet(), new java.util.HashSet<>(names.subList(1, names.size())));
+    assertEquals(dev.activationmonkey.snapshot.Topics.DEFAULT_SNAPSHOT_TOPIC, CollectorConfig.defaults().get("topics"));
+  }
+
+  @Test
+  void explicitMappingOfEveryKeyByItsBuilderMethodAndByName() {
+    CollectorConfig typed = CollectorConfig.builder()
+        .bootstrapServers("a:1,b:2")
+        .topics("x", "y")
+        .groupId("g")
+        .datasetRoot("s3a://bucket/root")
+        .rotateRecords(11)
+        .rotateBytes(12)
+        .flushIdle(Duration.ofMillis(13))
+        .flushMaxAge(Duration.ofMillis(14))
+        .maxOpenFiles(15)
+        .bufferMemoryBytes(16)
+        .bufferPoolBytes(17)
+        .rowGroupBytes(18)
+        .zstdLevel(19)
+        .deadLetterTopic("dead")
+        .statusInterval(Duration.ofMillis(20))
+        .startupTimeout(Duration.ofMillis(21))
+        .decodeThreads(0)
+        .build();
+    assertEquals("a:1,b:2", typed.bootstrapServers());
+    assertEquals(List.of("x", "y"), typed.topics());
+    assertEquals("g", typed.groupId());
+    assertEquals("s3a://bucket/root", typed.datasetRoot());
+    assertEquals(11, typed.rotateRecords());
+    assertEquals(12, typed.rotateBytes());
+    assertEquals(Duration.ofMillis(13), typed.flushIdle());
+    assertEquals(Duration.ofMillis(14), typed.flushMaxAge());
+    assertEquals(15, typed.maxOpenFiles());
+    assertEquals(16, typed.bufferMemoryBytes());
+    assertEquals(17, typed.bufferPoolBytes());
+    assertEquals(18, typed.rowGroupBytes());
+    assertEquals(19, typed.zstdLevel());
+    assertEquals("dead", typed.deadLetterTopic("x"));
+    assertEquals(Duration.ofMillis(20), typed.statusInterval());
+    assertEquals(Duration.ofMillis(21), typed.startupTimeout());
+    assertEquals(0, typed.decodeThreads());
+
+    Map<String, String> byName = new java.util.LinkedHashMap<>();
+    byName.put("bootstrap.servers", "a:1,b:2");
+    byName.put("topics", "x,y");
+    byName.put("group.id", "g");
+    byName.put("dataset.root", "s3a://bucket/root");
+    byName.put("rotate.records", "11");
+    byName.put("rotate.bytes", "12");
+    byName.put("flush.idle.ms", "13");
+    byName.put("flush.max.age.ms", "14");
+    byName.put("max.open.files", "15");
+    byName.put("buffer.memory.bytes", "16");
+    byName.put("buffer.pool.bytes", "17");
+    byName.put("parquet.row.group.bytes", "18");
+    byName.put("parquet.zstd.level", "19");
+    byName.put("dead.letter.topic", "dead");
+    byName.put("status.interval.ms", "20");
+    byName.put("startup.timeout.ms", "21");
+    byName.put("decode.threads", "0");
+    assertEquals(CollectorConfig.keys().size(), byName.size(), "every key mapped");
+    assertEquals(typed.values(), CollectorConfig.builder().setAll(byName).build().values());
+    assertEquals(new java.util.TreeMap<>(byName), typed.values());
+  }
+
+  @Test
+  void everyKeyHasABuilderMethod() {
+    for (CollectorConfig.Key key : CollectorConfig.keys()) {
+      String[] words = key.name().replaceFirst("^parquet\\.", "").replaceFirst("\\.ms$", "").split("\\.");
+      StringBuilder method = new StringBuilder(words[0]);
+      for (int i = 1; i < words.length; i++) {
+        method.append(Character.toUpperCase(words[i].charAt(0))).append(words[i].substring(1));
+      }
+      assertTrue(java.util.Arrays.stream(CollectorConfig.Builder.class.getMethods()).anyMatch(m -> m.getName().equals(method.toString())),
+          "CollectorConfig.Builder." + method + "(...) for " + key.name());
+    }
+  }
+
+  @Test
+  void unknownKafkaPropertiesAreRejectedNamingTheKeyAndTheKnownOnes() {
+    String message = failure(CollectorConfig.builder().bootstrapServers("b").set("kafka.sesion.timeout.ms", "6000"));
+    assertTrue(message.contains("unknown Kafka client property 'kafka.sesion.timeout.ms'"), message);
+    assertTrue(message.contains("session.timeout.ms"), "lists the known ones: " + message);
+    assertTrue(message.contains("linger.ms") && message.contains("security.protocol"), message);
+    assertFalse(message.contains("enable.auto.commit"), "managed properties are not offered: " + message);
+    // Consumer, producer and admin properties all pass.
+    CollectorConfig config = CollectorConfig.builder().bootstrapServers("b").set("kafka.session.timeout.ms", "6000")
+        .set("kafka.linger.ms", "20").set("kafka.security.protocol", "SSL").build();
+    assertEquals(Map.of("session.timeout.ms", "6000", "linger.ms", "20", "security.protocol", "SSL"), config.kafkaProperties());
+    String unknown = failure(CollectorConfig.builder().bootstrapServers("b").set("rotate.recordz", "5"));
+    assertTrue(unknown.contains("Known keys: bootstrap.servers, topics, group.id"), unknown);
+  }
 }

@@ -47,7 +47,7 @@ import picocli.CommandLine.Option;
       "cluster (a master and two workers, each executor a JVM of its own) that the demo starts and stops."
     })
 final class DemoCommand implements Callable<Integer> {
-  static final String TOPIC = "monkey.snapshots";
+  static final String TOPIC = dev.activationmonkey.snapshot.Topics.DEFAULT_SNAPSHOT_TOPIC;
 
   @Option(names = "--data-dir", paramLabel = "DIR",
       description = "Where the demo's dataset goes (default: ${DEFAULT-VALUE}).")

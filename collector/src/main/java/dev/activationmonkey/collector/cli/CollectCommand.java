@@ -7,11 +7,15 @@ import dev.activationmonkey.errors.ExitCode;
 import dev.activationmonkey.errors.MonkeyException;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 
 /** {@code monkey collect}: runs the collector until SIGTERM or Ctrl-C, then flushes, commits and exits 0. */
@@ -24,14 +28,8 @@ import picocli.CommandLine.Option;
       "files are named <topic>+<partition>+<firstOffset>+<lastOffset>.parquet. Bad records go to the dead-letter topic.",
       "Runs until SIGTERM or Ctrl-C: then commits what it holds and exits 0."
     },
-    footer = {
-      "",
-      "Any key can also be set in --config (.properties or .yaml) or with --set KEY=VALUE:",
-      "  rotate.records, rotate.bytes, flush.idle.ms, flush.max.age.ms, max.open.files, buffer.memory.bytes, buffer.pool.bytes,",
-      "  parquet.row.group.bytes, parquet.zstd.level, status.interval.ms, startup.timeout.ms,",
-      "  kafka.<consumer/producer property> (e.g. kafka.security.protocol=SASL_SSL), hadoop.<property> (e.g. hadoop.fs.s3a.endpoint).",
-      "Flags override the file. Exit codes: 0 stopped cleanly, 2 invalid configuration, 4 Kafka unreachable, 1 internal error."
-    })
+    // The footer, and the defaults in the flags' descriptions, come from CollectorConfig's key definitions.
+    modelTransformer = CollectCommand.KeyHelp.class)
 public final class CollectCommand implements Callable<Integer> {
   @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "Configuration file (.properties, .yaml or .yml).")
   Path configFile;
@@ -39,22 +37,22 @@ public final class CollectCommand implements Callable<Integer> {
   @Option(names = {"-b", "--bootstrap-servers"}, paramLabel = "HOST:PORT[,...]", description = "Kafka brokers (required here or in the file).")
   String bootstrapServers;
 
-  @Option(names = {"-t", "--topics"}, paramLabel = "TOPIC[,...]", description = "Topics to consume (default: monkey.snapshots).")
+  @Option(names = {"-t", "--topics"}, paramLabel = "TOPIC[,...]", description = "Topics to consume.")
   String topics;
 
-  @Option(names = {"-g", "--group"}, paramLabel = "GROUP", description = "Consumer group (default: monkey-collector).")
+  @Option(names = {"-g", "--group"}, paramLabel = "GROUP", description = "Consumer group.")
   String group;
 
-  @Option(names = {"-d", "--dataset"}, paramLabel = "PATH|URI", description = "Dataset root: a local path, hdfs:// or s3a:// (default: monkey-data).")
+  @Option(names = {"-d", "--dataset"}, paramLabel = "PATH|URI", description = "Dataset root: a local path, hdfs:// or s3a://.")
   String dataset;
 
-  @Option(names = "--dead-letter-topic", paramLabel = "TOPIC", description = "Dead-letter topic (default: <topic>.dlq).")
+  @Option(names = "--dead-letter-topic", paramLabel = "TOPIC", description = "Dead-letter topic.")
   String deadLetterTopic;
 
-  @Option(names = "--idle-flush", paramLabel = "MILLIS", description = "Commit a partition's records after this long without new ones (default: 10000).")
+  @Option(names = "--idle-flush", paramLabel = "MILLIS", description = "Commit a partition's records after this long without new ones.")
   Long idleFlushMillis;
 
-  @Option(names = "--rotate-records", paramLabel = "N", description = "Commit a partition's records every N records (default: 1000000).")
+  @Option(names = "--rotate-records", paramLabel = "N", description = "Commit a partition's records every N records.")
   Long rotateRecords;
 
   @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Set any configuration key; repeatable.")
@@ -149,6 +147,43 @@ public final class CollectCommand implements Callable<Integer> {
       out.flush();
     } else {
       out.println(stats.statusLine());
+    }
+  }
+
+  /** The configuration key each flag sets. */
+  private static final Map<String, String> FLAG_KEYS = Map.of(
+      "--bootstrap-servers", CollectorConfig.BOOTSTRAP_SERVERS,
+      "--topics", CollectorConfig.TOPICS,
+      "--group", CollectorConfig.GROUP_ID,
+      "--dataset", CollectorConfig.DATASET_ROOT,
+      "--dead-letter-topic", CollectorConfig.DEAD_LETTER_TOPIC,
+      "--idle-flush", CollectorConfig.FLUSH_IDLE_MS,
+      "--rotate-records", CollectorConfig.ROTATE_RECORDS);
+
+  /** Writes the keys' defaults and documentation, from {@link CollectorConfig#keys()}, into the help. */
+  static final class KeyHelp implements CommandLine.IModelTransformer {
+    @Override
+    public CommandSpec transform(CommandSpec spec) {
+      Map<String, CollectorConfig.Key> keys = new LinkedHashMap<>();
+      CollectorConfig.keys().forEach(k -> keys.put(k.name(), k));
+      for (OptionSpec option : List.copyOf(spec.options())) {
+        CollectorConfig.Key key = keys.get(FLAG_KEYS.get(option.longestName()));
+        if (key != null && key.shownDefault() != null) {
+          String[] description = option.description().clone();
+          description[description.length - 1] += " Key " + key.name() + " (default: " + key.shownDefault() + ").";
+          spec.remove(option);
+          spec.addOption(option.toBuilder().description(description).build());
+        }
+      }
+      List<String> footer = new ArrayList<>();
+      footer.add("");
+      footer.add("Any key can also be set in --config (.properties or .yaml) or with --set KEY=VALUE:");
+      keys.values().forEach(k -> footer.add("  " + k.help()));
+      footer.add("  kafka.<Kafka consumer/producer/admin property> (e.g. kafka.security.protocol=SASL_SSL; unknown ones are rejected),");
+      footer.add("  hadoop.<property> (e.g. hadoop.fs.s3a.endpoint).");
+      footer.add("Flags override the file. Exit codes: 0 stopped cleanly, 2 invalid configuration, 4 Kafka unreachable, 1 internal error.");
+      spec.usageMessage().footer(footer.toArray(String[]::new));
+      return spec;
     }
   }
 

@@ -1,9 +1,9 @@
 package dev.activationmonkey.collector.ingest;
 
-import dev.activationmonkey.collector.ingest.PrimitiveLists.DoubleList;
-import dev.activationmonkey.collector.ingest.PrimitiveLists.FloatList;
-import dev.activationmonkey.collector.ingest.PrimitiveLists.IntList;
-import dev.activationmonkey.collector.ingest.PrimitiveLists.LongList;
+import dev.activationmonkey.collector.parquet.PrimitiveLists.DoubleList;
+import dev.activationmonkey.collector.parquet.PrimitiveLists.FloatList;
+import dev.activationmonkey.collector.parquet.PrimitiveLists.IntList;
+import dev.activationmonkey.collector.parquet.PrimitiveLists.LongList;
 import dev.activationmonkey.snapshot.SnapshotCodec;
 import dev.activationmonkey.snapshot.avro.ActivationSample;
 import dev.activationmonkey.snapshot.avro.Histogram;
@@ -18,7 +18,7 @@ import java.util.Arrays;
 
 /**
  * Decodes the body of a current-version {@link LayerSnapshot} (Avro binary encoding) straight into the
- * record with its numeric arrays as primitive arrays ({@link PrimitiveLists}): no boxed {@code Float}
+ * record with its numeric arrays as primitive arrays ({@link dev.activationmonkey.collector.parquet.PrimitiveLists}): no boxed {@code Float}
  * per neuron, no per-field schema dispatch. The collector's hot path; Avro's own reader handles every
  * other schema (older versions, run-level records).
  *

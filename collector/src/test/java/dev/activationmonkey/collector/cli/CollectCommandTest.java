@@ -44,6 +44,13 @@ class CollectCommandTest {
   }
 
   @Test
+  void anUnknownKafkaPropertyExitsTwoNamingIt() {
+    Outcome outcome = run("--bootstrap-servers", "b:9092", "--set", "kafka.bogus.setting=1");
+    assertEquals(ExitCode.INVALID_INPUT, outcome.exitCode());
+    assertTrue(outcome.err().contains("unknown Kafka client property 'kafka.bogus.setting'"), outcome.err());
+  }
+
+  @Test
   void flagsOverrideTheFile() throws Exception {
     Path file = dir.resolve("c.properties");
     Files.writeString(file, "bootstrap.servers=file:1\ngroup.id=from-file\ntopics=x\n");
@@ -53,5 +60,19 @@ class CollectCommandTest {
     assertEquals("file:1", config.bootstrapServers());
     assertEquals("from-flag", config.groupId());
     assertEquals(1234, config.flushIdle().toMillis());
+  }
+
+  @Test
+  void theHelpListsEveryKeyWithItsDefaultFromTheKeyDefinitions() {
+    CommandLine commandLine = CollectCommand.commandLine();
+    var footer = java.util.List.of(commandLine.getCommandSpec().usageMessage().footer());
+    for (var key : dev.activationmonkey.collector.CollectorConfig.keys()) {
+      assertTrue(footer.contains("  " + key.help()), key.name() + " in " + footer);
+    }
+    assertTrue(footer.contains("  rotate.records (long, default: 1000000)  A topic-partition's batch is committed (made visible) after"
+        + " this many records..."), footer.toString());
+    assertTrue(commandLine.getUsageMessage(CommandLine.Help.Ansi.OFF).contains("parquet.zstd.level (int, default: 3)"));
+    assertEquals("Topics to consume. Key topics (default: monkey.snapshots).",
+        commandLine.getCommandSpec().findOption("--topics").description()[0]);
   }
 }

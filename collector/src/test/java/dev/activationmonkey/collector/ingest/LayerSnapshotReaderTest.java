@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.activationmonkey.collector.TestRecords;
+import dev.activationmonkey.collector.parquet.PrimitiveLists;
 import dev.activationmonkey.snapshot.SnapshotCodec;
 import dev.activationmonkey.snapshot.avro.Kind;
 import dev.activationmonkey.snapshot.avro.LayerSnapshot;

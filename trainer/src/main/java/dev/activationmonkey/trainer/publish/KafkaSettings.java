@@ -28,7 +28,7 @@ public record KafkaSettings(
     long finalDrainMillis,
     Map<String, String> properties) implements Serializable {
 
-  public static final String DEFAULT_TOPIC = "monkey.snapshots";
+  public static final String DEFAULT_TOPIC = dev.activationmonkey.snapshot.Topics.DEFAULT_SNAPSHOT_TOPIC;
 
   public KafkaSettings {
     requireNonNull(bootstrapServers, "bootstrapServers is null");

@@ -1,4 +1,4 @@
-package dev.activationmonkey.collector.ingest;
+package dev.activationmonkey.collector.batch;
 
 import static java.util.Objects.requireNonNull;
 

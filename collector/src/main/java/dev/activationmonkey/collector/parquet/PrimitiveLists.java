@@ -1,4 +1,4 @@
-package dev.activationmonkey.collector.ingest;
+package dev.activationmonkey.collector.parquet;
 
 import java.util.AbstractList;
 import java.util.RandomAccess;
@@ -6,7 +6,8 @@ import java.util.RandomAccess;
 /**
  * Read-only {@code List} views over primitive arrays, for the numeric arrays of decoded snapshots:
  * they behave as the {@code List<Float>} (etc.) the Avro classes declare, while the Parquet writer reads
- * the primitives without boxing ({@code instanceof FloatList}).
+ * the primitives without boxing ({@code instanceof FloatList}). They live with the writer that reads them;
+ * the decoder (ingest) makes them, so ingest depends on parquet and not the other way round.
  */
 public final class PrimitiveLists {
   private PrimitiveLists() {}
@@ -14,7 +15,7 @@ public final class PrimitiveLists {
   public static final class FloatList extends AbstractList<Float> implements RandomAccess {
     private final float[] values;
 
-    FloatList(float[] values) {
+    public FloatList(float[] values) {
       this.values = values;
     }
 
@@ -36,7 +37,7 @@ public final class PrimitiveLists {
   public static final class DoubleList extends AbstractList<Double> implements RandomAccess {
     private final double[] values;
 
-    DoubleList(double[] values) {
+    public DoubleList(double[] values) {
       this.values = values;
     }
 
@@ -58,7 +59,7 @@ public final class PrimitiveLists {
   public static final class LongList extends AbstractList<Long> implements RandomAccess {
     private final long[] values;
 
-    LongList(long[] values) {
+    public LongList(long[] values) {
       this.values = values;
     }
 
@@ -80,7 +81,7 @@ public final class PrimitiveLists {
   public static final class IntList extends AbstractList<Integer> implements RandomAccess {
     private final int[] values;
 
-    IntList(int[] values) {
+    public IntList(int[] values) {
       this.values = values;
     }
 
