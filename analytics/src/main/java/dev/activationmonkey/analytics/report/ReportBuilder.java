@@ -69,16 +69,20 @@ public final class ReportBuilder {
           .computeIfAbsent(row.layerIndex(), l -> new ArrayList<>()).add(row);
     }
     Map<String, Double> accuracy = engine.finalAccuracy(runs);
+    Map<String, List<EvaluationRow>> evaluations = new LinkedHashMap<>();
+    for (EvaluationRow e : engine.evaluations(runs)) {
+      evaluations.computeIfAbsent(e.runId(), r -> new ArrayList<>()).add(e);
+    }
     List<RunReport> reports = new ArrayList<>();
     for (String run : runs) {
       reports.add(runReport(run, windows.get(run), byRun.get(run), neurons.getOrDefault(run, Map.of()),
-          accuracy.getOrDefault(run, Double.NaN)));
+          accuracy.getOrDefault(run, Double.NaN), evaluations.getOrDefault(run, List.of())));
     }
     return new Report(dataset, engine.name(), reports, engine.badFiles(), thresholds);
   }
 
   private RunReport runReport(String run, Windows w, List<LayerIterationRow> rows,
-      Map<Integer, List<NeuronWindowRow>> neurons, double accuracy) {
+      Map<Integer, List<NeuronWindowRow>> neurons, double accuracy, List<EvaluationRow> evaluations) {
     Map<Integer, List<LayerIterationRow>> byLayer = new TreeMap<>();
     rows.forEach(r -> byLayer.computeIfAbsent(r.layerIndex(), l -> new ArrayList<>()).add(r));
     int lastWindow = w.lastWindow();
@@ -173,6 +177,7 @@ public final class ReportBuilder {
             onset(w, ratios, r -> r < thresholds.get(Thresholds.VANISHING_WARN)), Remedies.of("vanishing-gradient")));
       }
     }
+    evaluationAlerts(run, layers, evaluations, alerts);
     alerts.sort(Comparator.comparing(Alert::level).reversed()
         .thenComparing(a -> a.layerIndex() == null ? -1 : a.layerIndex()));
     List<Diagnosis> diagnoses = Diagnoses.group(alerts, layers, lastLayer);
@@ -308,6 +313,61 @@ public final class ReportBuilder {
             Map.of("growth", growth, "gradient_l2_before_non_finite", beforeMean,
                 "first_non_finite_iteration", (double) firstNonFinite),
             growthOnset(w, lw), Remedies.of("exploding-gradient")));
+      }
+    }
+  }
+
+  /**
+   * Rules over the per-epoch test evaluations. The log holds no training loss (snapshots carry layer statistics,
+   * evaluations the test set's loss), so overfitting is read from the test loss alone: rising epoch after epoch
+   * while the run did not diverge (no exploding-gradient or non-finite alert, which make the loss rise too).
+   */
+  private void evaluationAlerts(String run, List<LayerReport> layers, List<EvaluationRow> evaluations,
+      List<Alert> alerts) {
+    List<EvaluationRow> e = evaluations.stream().filter(x -> Double.isFinite(x.loss())).toList();
+    if (e.size() < 2) {
+      return;
+    }
+    boolean diverged = alerts.stream().anyMatch(a -> a.rule().equals("non-finite") || a.rule().equals("exploding-gradient"));
+    int rising = 0;
+    for (int i = e.size() - 1; i > 0 && e.get(i).loss() > e.get(i - 1).loss(); i--) {
+      rising++;
+    }
+    if (!diverged && rising >= thresholds.get(Thresholds.OVERFITTING_EPOCHS)) {
+      EvaluationRow best = e.get(e.size() - 1 - rising);
+      EvaluationRow last = e.get(e.size() - 1);
+      EvaluationRow firstRise = e.get(e.size() - rising);
+      alerts.add(new Alert(Alert.Level.WARN, "overfitting", run, null, "", best.iteration(), last.iteration(),
+          String.format("test loss rose in each of the last %d epochs, from %s after epoch %d to %s after epoch %d "
+              + "(test accuracy %s to %s): the network fits the training data at the test set's expense "
+              + "(the log holds no training loss to confirm it falls)", rising, Format.sci(best.loss()),
+              best.epoch(), Format.sci(last.loss()), last.epoch(), Format.pct(best.accuracy()),
+              Format.pct(last.accuracy())),
+          Map.of("epochs_rising", (double) rising, "best_test_loss", best.loss(), "best_epoch", (double) best.epoch(),
+              "last_test_loss", last.loss()),
+          new Onset(firstRise.iteration(), firstRise.iteration(), true), Remedies.of("overfitting")));
+    }
+    int k = (int) thresholds.get(Thresholds.STALLED_EPOCHS);
+    List<LayerReport> learning = layers.stream().filter(l -> !Double.isNaN(l.updateRatioLog10())).toList();
+    double low = thresholds.get(Thresholds.UPDATE_LOW_WARN);
+    double high = thresholds.get(Thresholds.UPDATE_HIGH_WARN);
+    if (e.size() >= k && !learning.isEmpty()
+        && learning.stream().allMatch(l -> l.updateRatioLog10() >= low && l.updateRatioLog10() <= high)) {
+      List<EvaluationRow> tail = e.subList(e.size() - k, e.size());
+      double min = tail.stream().mapToDouble(EvaluationRow::loss).min().orElseThrow();
+      double max = tail.stream().mapToDouble(EvaluationRow::loss).max().orElseThrow();
+      double mean = tail.stream().mapToDouble(EvaluationRow::loss).average().orElseThrow();
+      double change = (max - min) / Math.abs(mean);
+      if (change < thresholds.get(Thresholds.STALLED_LOSS_CHANGE)) {
+        alerts.add(new Alert(Alert.Level.WARN, "learning-stalled", run, null, "", tail.get(0).iteration(),
+            tail.get(k - 1).iteration(),
+            String.format("test loss flat over the last %d epochs (%s to %s, %s of its mean; test accuracy %s) while "
+                + "every layer's log10(update/parameter) is healthy (%s to %s): the weights move, the loss does not",
+                k, Format.sci(min), Format.sci(max), Format.pct(change), Format.pct(tail.get(k - 1).accuracy()),
+                Format.fixed(learning.stream().mapToDouble(LayerReport::updateRatioLog10).min().orElseThrow(), 2),
+                Format.fixed(learning.stream().mapToDouble(LayerReport::updateRatioLog10).max().orElseThrow(), 2)),
+            Map.of("relative_change", change, "test_loss_min", min, "test_loss_max", max, "epochs", (double) k),
+            new Onset(tail.get(0).iteration(), tail.get(0).iteration(), true), Remedies.of("learning-stalled")));
       }
     }
   }

@@ -181,6 +181,55 @@ class DiagnosisScenariosTest {
     }
   }
 
+  /** Test-set evaluations after each epoch (20 iterations each), as the driver logs them. */
+  private void writeEvaluations(String run, double... losses) throws Exception {
+    StringBuilder values = new StringBuilder();
+    for (int e = 0; e < losses.length; e++) {
+      values.append(e == 0 ? "" : ", ").append("(").append(e).append(", ").append(e * 20 + 19).append(", ")
+          .append(losses[e]).append(", ").append(0.9 - losses[e] / 10).append(")");
+    }
+    try (dev.activationmonkey.analytics.fixtures.SnapshotFileWriter w =
+        new dev.activationmonkey.analytics.fixtures.SnapshotFileWriter(root)) {
+      w.writeTable("evaluations/run_id=" + run + "/part-0.parquet", "SELECT CAST(epoch AS INTEGER) AS epoch, "
+          + "CAST(iteration AS BIGINT) AS iteration, CAST(loss AS DOUBLE) AS loss, CAST(accuracy AS DOUBLE) AS accuracy "
+          + "FROM (VALUES " + values + ") t(epoch, iteration, loss, accuracy)");
+    }
+  }
+
+  @Test
+  void testLossRisingForTwoEpochsIsOverfitting() throws Exception {
+    TestLogs.writeRun(root, "over", 100, 1, 0, List.of(Layer.healthy(0), Layer.healthy(1)));
+    writeEvaluations("over", 0.5, 0.4, 0.35, 0.38, 0.42);
+    Report r = report();
+    Alert a = only(r, "overfitting");
+    assertEquals(Alert.Level.WARN, a.level());
+    assertNull(a.layerIndex());
+    assertEquals(List.of(59L, 99L), List.of(a.fromIteration(), a.toIteration())); // best epoch 2 to the last
+    assertEquals(new Onset(79, 79, true), a.onset());
+    assertEquals(2.0, a.evidence().get("epochs_rising"));
+    assertEquals(0.35, a.evidence().get("best_test_loss"), 1e-12);
+    assertTrue(a.remedies().contains(Remedies.L2) && a.remedies().contains(Remedies.DROPOUT));
+    assertEquals(1, r.alerts().size(), r.alerts().toString());
+    assertTrue(TextReport.render(r).contains("WARN  overfitting        run over iterations 59-99: test loss rose in each "
+        + "of the last 2 epochs, from 0.350 after epoch 2 to 0.420 after epoch 4"), TextReport.render(r));
+  }
+
+  @Test
+  void flatTestLossWithHealthyUpdatesIsLearningStalled() throws Exception {
+    TestLogs.writeRun(root, "stalled", 100, 1, 0, List.of(Layer.healthy(0), Layer.healthy(1)));
+    writeEvaluations("stalled", 0.9, 0.7, 0.7, 0.701, 0.7005);
+    Alert a = only(report(), "learning-stalled");
+    assertEquals(0.001 / ((0.7 + 0.701 + 0.7005) / 3), a.evidence().get("relative_change"), 1e-12);
+    assertEquals(List.of(59L, 99L), List.of(a.fromIteration(), a.toIteration()));
+  }
+
+  @Test
+  void fallingTestLossRaisesNeitherEvaluationRule() throws Exception {
+    TestLogs.writeRun(root, "fine", 100, 1, 0, List.of(Layer.healthy(0), Layer.healthy(1)));
+    writeEvaluations("fine", 0.9, 0.6, 0.45, 0.4, 0.37);
+    assertEquals(List.of(), report().alerts());
+  }
+
   private void deleteParameters(String run, int layer) throws IOException {
     for (String kind : List.of("gradient", "parameter", "update")) {
       try (Stream<Path> files = Files.list(root.resolve("snapshots/run_id=" + run + "/kind=" + kind))) {
