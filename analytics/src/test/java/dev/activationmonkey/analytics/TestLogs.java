@@ -16,38 +16,45 @@ public final class TestLogs {
 
   /** One layer of a synthetic run. Defaults describe a healthy relu layer. */
   public record Layer(int index, String activation, int neurons, String firingRate, String zeroFraction,
-      String saturated, String gradientW, String nanCount, String parameterW, String updateW) {
+      String saturated, String gradientW, String nanCount, String parameterW, String updateW,
+      String activationNanCount) {
     public static Layer healthy(int index) {
       return new Layer(index, "relu", 10, "0.3 + 0.4 * (((k * 7 + i) % 10) / 10.0)", "0.5", "NULL", "0.5", "0",
-          "5.0", "0.005");
+          "5.0", "0.005", "0");
     }
 
     public Layer activation(String a) {
-      return new Layer(index, a, neurons, firingRate, zeroFraction, saturated, gradientW, nanCount, parameterW, updateW);
+      return new Layer(index, a, neurons, firingRate, zeroFraction, saturated, gradientW, nanCount, parameterW, updateW, activationNanCount);
     }
 
     public Layer firingRate(String f) {
-      return new Layer(index, activation, neurons, f, zeroFraction, saturated, gradientW, nanCount, parameterW, updateW);
+      return new Layer(index, activation, neurons, f, zeroFraction, saturated, gradientW, nanCount, parameterW, updateW, activationNanCount);
     }
 
     public Layer zeroFraction(String z) {
-      return new Layer(index, activation, neurons, firingRate, z, saturated, gradientW, nanCount, parameterW, updateW);
+      return new Layer(index, activation, neurons, firingRate, z, saturated, gradientW, nanCount, parameterW, updateW, activationNanCount);
     }
 
     public Layer saturated(String s) {
-      return new Layer(index, activation, neurons, firingRate, zeroFraction, s, gradientW, nanCount, parameterW, updateW);
+      return new Layer(index, activation, neurons, firingRate, zeroFraction, s, gradientW, nanCount, parameterW, updateW, activationNanCount);
     }
 
     public Layer gradientW(String g) {
-      return new Layer(index, activation, neurons, firingRate, zeroFraction, saturated, g, nanCount, parameterW, updateW);
+      return new Layer(index, activation, neurons, firingRate, zeroFraction, saturated, g, nanCount, parameterW, updateW, activationNanCount);
     }
 
     public Layer nanCount(String n) {
-      return new Layer(index, activation, neurons, firingRate, zeroFraction, saturated, gradientW, n, parameterW, updateW);
+      return new Layer(index, activation, neurons, firingRate, zeroFraction, saturated, gradientW, n, parameterW, updateW, activationNanCount);
+    }
+
+    /** NaN count of the layer's activations (an expression over the iteration i). */
+    public Layer activationNanCount(String n) {
+      return new Layer(index, activation, neurons, firingRate, zeroFraction, saturated, gradientW, nanCount, parameterW,
+          updateW, n);
     }
 
     public Layer updateW(String u) {
-      return new Layer(index, activation, neurons, firingRate, zeroFraction, saturated, gradientW, nanCount, parameterW, u);
+      return new Layer(index, activation, neurons, firingRate, zeroFraction, saturated, gradientW, nanCount, parameterW, u, activationNanCount);
     }
   }
 
@@ -75,6 +82,7 @@ public final class TestLogs {
           act.put("zero_fraction", layer.zeroFraction());
           act.put("near_zero_fraction", layer.zeroFraction() + " + 0.01");
           act.put("saturated_fraction", layer.saturated());
+          act.put("nan_count", layer.activationNanCount());
           act.put("neuron_unit", "'NEURON'");
           act.put("neuron_examples", "64");
           act.put("firing_rate", "list_transform(range(" + layer.neurons() + "), k -> " + layer.firingRate() + ")");

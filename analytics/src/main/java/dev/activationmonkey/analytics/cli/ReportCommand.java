@@ -55,6 +55,10 @@ public final class ReportCommand implements Callable<Integer> {
       description = "Exit with code 3 when an alert at this level or above is raised: ${COMPLETION-CANDIDATES}.")
   FailOn failOn;
 
+  @Option(names = "--all-alerts",
+      description = "List every rule's alert on its own instead of grouping consequences under their cause.")
+  boolean allAlerts;
+
   @Option(names = "--engine", defaultValue = "duckdb", paramLabel = "ENGINE",
       description = "duckdb (embedded, default) or spark (Spark SQL; same numbers).")
   Engine engine;
@@ -83,7 +87,7 @@ public final class ReportCommand implements Callable<Integer> {
       }
     }
     PrintWriter out = spec.commandLine().getOut();
-    out.print(TextReport.render(report));
+    out.print(TextReport.render(report, allAlerts));
     if (html != null) {
       out.println("HTML report: " + html.toAbsolutePath());
     }

@@ -2,14 +2,17 @@ package dev.activationmonkey.analytics.report;
 
 import static java.util.Objects.requireNonNull;
 
+import java.util.List;
 import java.util.Map;
 
 /**
- * One finding of a rule: which run and layer (null for run-wide findings), over which iterations, and the
- * numbers that triggered it.
+ * One finding of a rule: which run and layer (null for run-wide findings), over which iterations, the
+ * numbers that triggered it, when it began ({@link Onset}; null where no single window shows it, e.g. a
+ * whole-run mean) and what to try ({@link Remedy}, from {@link Remedies}).
  */
 public record Alert(Level level, String rule, String runId, Integer layerIndex, String layerName,
-    long fromIteration, long toIteration, String message, Map<String, Double> evidence) {
+    long fromIteration, long toIteration, String message, Map<String, Double> evidence, Onset onset,
+    List<Remedy> remedies) {
 
   public enum Level { WARN, ERROR }
 
@@ -19,10 +22,15 @@ public record Alert(Level level, String rule, String runId, Integer layerIndex, 
     requireNonNull(runId, "runId is null");
     requireNonNull(message, "message is null");
     evidence = Map.copyOf(requireNonNull(evidence, "evidence is null"));
+    remedies = List.copyOf(requireNonNull(remedies, "remedies is null"));
   }
 
   public String where() {
-    String layer = layerIndex == null ? "" : " layer " + layerIndex + (layerName.isEmpty() ? "" : " (" + layerName + ")");
-    return "run " + runId + layer + " iterations " + fromIteration + "-" + toIteration;
+    return "run " + runId + layer() + " iterations " + fromIteration + "-" + toIteration;
+  }
+
+  /** " layer 3 (conv3)", or "" for a run-wide finding. */
+  public String layer() {
+    return layerIndex == null ? "" : " layer " + layerIndex + (layerName.isEmpty() ? "" : " (" + layerName + ")");
   }
 }

@@ -46,7 +46,8 @@ public final class HtmlReport {
         .append("img{display:block;margin:8px 0}h2{border-bottom:2px solid #444}</style></head><body>");
     sb.append("<h1>Activation Monkey report</h1><p>Dataset <code>").append(esc(report.dataset()))
         .append("</code>, engine ").append(report.engine()).append(", ").append(report.runs().size())
-        .append(" run(s), ").append(report.alerts().size()).append(" alert(s).</p>");
+        .append(" run(s), ").append(report.diagnoses().size()).append(" finding(s) grouped by cause from ")
+        .append(report.alerts().size()).append(" alert(s).</p>");
     if (!report.badFiles().isEmpty()) {
       sb.append("<h3>Unreadable files left out</h3><ul>");
       report.badFiles().forEach((f, why) -> sb.append("<li><code>").append(esc(f)).append("</code>: ")
@@ -67,15 +68,13 @@ public final class HtmlReport {
       if (run.alerts().isEmpty()) {
         sb.append("<p>No alerts.</p>");
       } else {
-        sb.append("<table><tr><th>level</th><th>rule</th><th>layer</th><th>iterations</th><th>finding</th><th>evidence</th></tr>");
-        for (Alert a : run.alerts()) {
-          sb.append("<tr class='").append(a.level()).append("'><td class='t'>").append(a.level()).append("</td><td class='t'>")
-              .append(a.rule()).append("</td><td>").append(a.layerIndex() == null ? "" : a.layerIndex())
-              .append("</td><td>").append(a.fromIteration()).append("–").append(a.toIteration())
-              .append("</td><td class='t'>").append(esc(a.message())).append("</td><td class='t'>")
-              .append(esc(new TreeMap<>(a.evidence()).entrySet().stream()
-                  .map(e -> e.getKey() + "=" + Format.sci(e.getValue())).toList().toString()))
-              .append("</td></tr>");
+        sb.append("<table><tr><th>level</th><th>rule</th><th>layer</th><th>iterations</th><th>onset</th>"
+            + "<th>finding</th><th>evidence</th><th>what to try</th></tr>");
+        for (Diagnosis d : run.diagnoses()) {
+          alertRow(sb, d.cause(), d.level(), "", true);
+          for (Alert a : d.consequences()) {
+            alertRow(sb, a, a.level(), "&#8627; consequence: ", false);
+          }
         }
         sb.append("</table>");
       }
@@ -103,6 +102,21 @@ public final class HtmlReport {
     sb.append("<p style='color:#777'>Thresholds: ").append(esc(report.thresholds().values().toString()))
         .append("</p></body></html>\n");
     return sb.toString();
+  }
+
+  private static void alertRow(StringBuilder sb, Alert a, Alert.Level level, String prefix, boolean remedies) {
+    sb.append("<tr class='").append(level).append("'><td class='t'>").append(level).append("</td><td class='t'>")
+        .append(prefix).append(a.rule()).append("</td><td>").append(a.layerIndex() == null ? "" : a.layerIndex())
+        .append("</td><td>").append(a.fromIteration()).append("–").append(a.toIteration())
+        .append("</td><td class='t'>").append(a.onset() == null ? "" : esc(a.onset().describe()))
+        .append("</td><td class='t'>").append(esc(a.message())).append("</td><td class='t'>")
+        .append(esc(new TreeMap<>(a.evidence()).entrySet().stream()
+            .map(e -> e.getKey() + "=" + Format.sci(e.getValue())).toList().toString()))
+        .append("</td><td class='t'>");
+    if (remedies) {
+      sb.append(String.join("<br>", a.remedies().stream().map(r -> esc(r.describe())).toList()));
+    }
+    sb.append("</td></tr>");
   }
 
   private static TextTable layerTable(RunReport run) {

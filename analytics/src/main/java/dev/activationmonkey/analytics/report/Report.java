@@ -21,8 +21,17 @@ public record Report(String dataset, String engine, List<RunReport> runs, Map<St
     return all;
   }
 
-  /** True when some alert is at {@code level} or above. */
+  public List<Diagnosis> diagnoses() {
+    List<Diagnosis> all = new ArrayList<>();
+    runs.forEach(r -> all.addAll(r.diagnoses()));
+    return all;
+  }
+
+  /**
+   * True when some diagnosis is at {@code level} or above (a diagnosis is at the highest level of its alerts, so
+   * this is also true of the flat list).
+   */
   public boolean hasAlertsAtLeast(Alert.Level level) {
-    return alerts().stream().anyMatch(a -> a.level().compareTo(level) >= 0);
+    return diagnoses().stream().anyMatch(d -> d.level().compareTo(level) >= 0);
   }
 }

@@ -5,11 +5,13 @@ import static java.util.Objects.requireNonNull;
 import dev.activationmonkey.errors.InvalidInputException;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.DoublePredicate;
 
 /**
  * Builds the {@link Report} from an engine's rows: windows, per-layer summaries, and the alert rules
@@ -67,26 +69,33 @@ public final class ReportBuilder {
           .computeIfAbsent(row.layerIndex(), l -> new ArrayList<>()).add(row);
     }
     Map<String, Double> accuracy = engine.finalAccuracy(runs);
+    Map<String, List<EvaluationRow>> evaluations = new LinkedHashMap<>();
+    for (EvaluationRow e : engine.evaluations(runs)) {
+      evaluations.computeIfAbsent(e.runId(), r -> new ArrayList<>()).add(e);
+    }
     List<RunReport> reports = new ArrayList<>();
     for (String run : runs) {
       reports.add(runReport(run, windows.get(run), byRun.get(run), neurons.getOrDefault(run, Map.of()),
-          accuracy.getOrDefault(run, Double.NaN)));
+          accuracy.getOrDefault(run, Double.NaN), evaluations.getOrDefault(run, List.of())));
     }
     return new Report(dataset, engine.name(), reports, engine.badFiles(), thresholds);
   }
 
   private RunReport runReport(String run, Windows w, List<LayerIterationRow> rows,
-      Map<Integer, List<NeuronWindowRow>> neurons, double accuracy) {
+      Map<Integer, List<NeuronWindowRow>> neurons, double accuracy, List<EvaluationRow> evaluations) {
     Map<Integer, List<LayerIterationRow>> byLayer = new TreeMap<>();
     rows.forEach(r -> byLayer.computeIfAbsent(r.layerIndex(), l -> new ArrayList<>()).add(r));
     int lastWindow = w.lastWindow();
     List<LayerReport> layers = new ArrayList<>();
     List<Alert> alerts = new ArrayList<>();
+    Map<Integer, LayerWindows> perLayer = new TreeMap<>();
     int workers = rows.stream().mapToInt(LayerIterationRow::workers).max().orElse(0);
     for (Map.Entry<Integer, List<LayerIterationRow>> e : byLayer.entrySet()) {
       List<LayerIterationRow> layerRows = e.getValue();
-      List<LayerIterationRow> last = layerRows.stream().filter(r -> w.windowOf(r.iteration()) == lastWindow).toList();
-      List<LayerIterationRow> first = layerRows.stream().filter(r -> w.windowOf(r.iteration()) == 0).toList();
+      LayerWindows lw = new LayerWindows(w, layerRows, neurons.getOrDefault(e.getKey(), List.of()));
+      perLayer.put(e.getKey(), lw);
+      List<LayerIterationRow> last = lw.rows(lastWindow);
+      List<LayerIterationRow> first = lw.rows(0);
       LayerIterationRow any = layerRows.get(0);
       String activation = layerRows.stream().map(LayerIterationRow::activationFunction)
           .filter(a -> a != null).findFirst().orElse(null);
@@ -95,8 +104,12 @@ public final class ReportBuilder {
       int deadLast = 0;
       int deadRun = 0;
       int lazy = 0;
+      // Windows whose activations held NaN/Inf are left out: a NaN activation does not fire, which is not death.
       Map<Integer, double[]> perNeuron = new TreeMap<>(); // max over run, max in last window, sum, count
       for (NeuronWindowRow n : neurons.getOrDefault(e.getKey(), List.of())) {
+        if (lw.activationNonFinite(n.window())) {
+          continue;
+        }
         double[] acc = perNeuron.computeIfAbsent(n.neuron(), k -> new double[] {0, Double.NaN, 0, 0});
         acc[0] = Math.max(acc[0], n.maxRate());
         if (n.window() == lastWindow) {
@@ -130,8 +143,9 @@ public final class ReportBuilder {
           layerRows.stream().mapToLong(LayerIterationRow::gradientNonFinite).sum(),
           layerRows.stream().mapToLong(LayerIterationRow::parameterNonFinite).sum(), firstNonFinite);
       layers.add(layer);
-      layerAlerts(run, w, layer, alerts);
+      layerAlerts(run, w, layer, lw, units, alerts);
     }
+    explodingBeforeNonFinite(run, w, layers, perLayer, alerts);
 
     List<LayerReport> withGradients = layers.stream().filter(l -> !Double.isNaN(l.gradientL2())).toList();
     int firstLayer = -1;
@@ -146,6 +160,12 @@ public final class ReportBuilder {
       Alert.Level level = ratio < thresholds.get(Thresholds.VANISHING_ERROR) ? Alert.Level.ERROR
           : ratio < thresholds.get(Thresholds.VANISHING_WARN) ? Alert.Level.WARN : null;
       if (level != null) {
+        LayerWindows la = perLayer.get(a.layerIndex());
+        LayerWindows lb = perLayer.get(b.layerIndex());
+        double[] ratios = new double[lastWindow + 1];
+        for (int k = 0; k <= lastWindow; k++) {
+          ratios[k] = la.mean(k, LayerIterationRow::gradient) / lb.mean(k, LayerIterationRow::gradient);
+        }
         alerts.add(new Alert(level, "vanishing-gradient", run, a.layerIndex(), a.layerName(),
             w.windowStart(lastWindow), w.lastIteration(),
             String.format("gradient L2 of layer %d is %s of layer %d's (%s vs %s): the first layers barely learn",
@@ -153,35 +173,49 @@ public final class ReportBuilder {
                 Format.sci(b.gradientL2())),
             Map.of("first_layer_gradient_l2", a.gradientL2(), "last_layer_gradient_l2", b.gradientL2(),
                 "ratio", ratio, "threshold", thresholds.get(level == Alert.Level.ERROR
-                    ? Thresholds.VANISHING_ERROR : Thresholds.VANISHING_WARN))));
+                    ? Thresholds.VANISHING_ERROR : Thresholds.VANISHING_WARN)),
+            onset(w, ratios, r -> r < thresholds.get(Thresholds.VANISHING_WARN)), Remedies.of("vanishing-gradient")));
       }
     }
-    alerts.sort(java.util.Comparator.comparing(Alert::level).reversed()
+    evaluationAlerts(run, layers, evaluations, alerts);
+    alerts.sort(Comparator.comparing(Alert::level).reversed()
         .thenComparing(a -> a.layerIndex() == null ? -1 : a.layerIndex()));
-    return new RunReport(run, w, workers, layers, firstLayer, lastLayer, ratio, accuracy, alerts, rows);
+    List<Diagnosis> diagnoses = Diagnoses.group(alerts, layers, lastLayer);
+    return new RunReport(run, w, workers, layers, firstLayer, lastLayer, ratio, accuracy, alerts, diagnoses, rows);
   }
 
-  private void layerAlerts(String run, Windows w, LayerReport l, List<Alert> alerts) {
+  private void layerAlerts(String run, Windows w, LayerReport l, LayerWindows lw, int units, List<Alert> alerts) {
     long lastFrom = w.windowStart(w.lastWindow());
     long lastTo = w.lastIteration();
+    int windows = w.lastWindow() + 1;
     if (l.neurons() > 0) {
       double share = l.deadShare();
       Alert.Level level = level(share >= thresholds.get(Thresholds.DEAD_SHARE_ERROR),
           share >= thresholds.get(Thresholds.DEAD_SHARE_WARN));
       if (level != null) {
+        double[] shares = new double[windows];
+        for (int k = 0; k < windows; k++) {
+          shares[k] = lw.deadShare(k, units);
+        }
         alerts.add(new Alert(level, "dead-neurons", run, l.layerIndex(), l.layerName(), lastFrom, lastTo,
             String.format("%d of %d units (%s) never fired in the last window; %d never fired in the whole run",
                 l.deadLastWindow(), l.neurons(), Format.pct(share), l.deadWholeRun()),
             Map.of("dead_last_window", (double) l.deadLastWindow(), "dead_whole_run", (double) l.deadWholeRun(),
-                "units", (double) l.neurons(), "share", share)));
+                "units", (double) l.neurons(), "share", share),
+            onset(w, shares, s -> s >= thresholds.get(Thresholds.DEAD_SHARE_WARN)), Remedies.of("dead-neurons")));
       }
       double lazyShare = l.lazyShare();
       if (lazyShare >= thresholds.get(Thresholds.LAZY_SHARE_WARN)) {
+        double[] shares = new double[windows];
+        for (int k = 0; k < windows; k++) {
+          shares[k] = lw.lazyShare(k, units, thresholds.get(Thresholds.LAZY_RATE));
+        }
         alerts.add(new Alert(Alert.Level.WARN, "lazy-neurons", run, l.layerIndex(), l.layerName(),
             w.firstIteration(), lastTo,
             String.format("%d of %d units (%s) fire for less than %s of examples on average",
                 l.lazy(), l.neurons(), Format.pct(lazyShare), Format.pct(thresholds.get(Thresholds.LAZY_RATE))),
-            Map.of("lazy", (double) l.lazy(), "units", (double) l.neurons(), "share", lazyShare)));
+            Map.of("lazy", (double) l.lazy(), "units", (double) l.neurons(), "share", lazyShare),
+            onset(w, shares, s -> s >= thresholds.get(Thresholds.LAZY_SHARE_WARN)), Remedies.of("lazy-neurons")));
       }
     }
     if (l.bounded() && !Double.isNaN(l.saturatedFraction())) {
@@ -192,7 +226,9 @@ public final class ReportBuilder {
         alerts.add(new Alert(level, "saturation", run, l.layerIndex(), l.layerName(), lastFrom, lastTo,
             String.format("%s of its %s activations are near the asymptotes: gradients through them vanish",
                 Format.pct(s), l.activationFunction()),
-            Map.of("saturated_fraction", s)));
+            Map.of("saturated_fraction", s),
+            onset(w, lw.means(LayerIterationRow::saturated), v -> v >= thresholds.get(Thresholds.SATURATION_WARN)),
+            Remedies.of("saturation")));
       }
     }
     if (!Double.isNaN(l.gradientGrowth())) {
@@ -203,7 +239,8 @@ public final class ReportBuilder {
         alerts.add(new Alert(level, "exploding-gradient", run, l.layerIndex(), l.layerName(), w.firstIteration(),
             lastTo, String.format("gradient L2 norm grew %s-fold from the first window to the last (now %s)",
                 Format.sci(g), Format.sci(l.gradientL2())),
-            Map.of("growth", g, "gradient_l2_last_window", l.gradientL2())));
+            Map.of("growth", g, "gradient_l2_last_window", l.gradientL2()), growthOnset(w, lw),
+            Remedies.of("exploding-gradient")));
       }
     }
     if (l.nonFinite() > 0) {
@@ -213,19 +250,143 @@ public final class ReportBuilder {
               l.firstNonFiniteIteration(), l.activationNonFinite(), l.gradientNonFinite(), l.parameterNonFinite()),
           Map.of("activation_non_finite", (double) l.activationNonFinite(),
               "gradient_non_finite", (double) l.gradientNonFinite(),
-              "parameter_non_finite", (double) l.parameterNonFinite())));
+              "parameter_non_finite", (double) l.parameterNonFinite()),
+          new Onset(l.firstNonFiniteIteration(), l.firstNonFiniteIteration(), lw.nonFinite(w.lastWindow())),
+          Remedies.of("non-finite")));
     }
     if (!Double.isNaN(l.updateRatioLog10())) {
       double u = l.updateRatioLog10();
-      Alert.Level level = level(u > thresholds.get(Thresholds.UPDATE_HIGH_ERROR),
-          u > thresholds.get(Thresholds.UPDATE_HIGH_WARN) || u < thresholds.get(Thresholds.UPDATE_LOW_WARN));
+      double high = thresholds.get(Thresholds.UPDATE_HIGH_WARN);
+      double low = thresholds.get(Thresholds.UPDATE_LOW_WARN);
+      Alert.Level level = level(u > thresholds.get(Thresholds.UPDATE_HIGH_ERROR), u > high || u < low);
       if (level != null) {
+        boolean tooLarge = u > -3;
         alerts.add(new Alert(level, "update-ratio", run, l.layerIndex(), l.layerName(), lastFrom, lastTo,
             String.format("log10(update/parameter) is %.2f (about -3 is healthy): %s", u,
-                u > -3 ? "updates too large for the weights" : "the layer has almost stopped learning"),
-            Map.of("update_ratio_log10", u)));
+                tooLarge ? "updates too large for the weights" : "the layer has almost stopped learning"),
+            Map.of("update_ratio_log10", u),
+            onset(w, lw.means(LayerIterationRow::updateRatio), v -> tooLarge ? v > high : v < low),
+            Remedies.updateRatio(tooLarge)));
       }
     }
+  }
+
+  /** The first window whose mean gradient L2 is exploding.growth.warn times the first window's. */
+  private Onset growthOnset(Windows w, LayerWindows lw) {
+    double[] means = lw.means(LayerIterationRow::gradient);
+    double first = means[0];
+    return onset(w, means, m -> m / first >= thresholds.get(Thresholds.EXPLODING_WARN));
+  }
+
+  /**
+   * Gradients that grow by orders of magnitude and then turn NaN have no finite last window, so the growth rule
+   * above cannot see them: here the growth is measured up to the run's first NaN/Inf (the mean over the window
+   * of iterations just before it), and the NaN/Inf alerts become its consequences ({@link Diagnoses}).
+   */
+  private void explodingBeforeNonFinite(String run, Windows w, List<LayerReport> layers,
+      Map<Integer, LayerWindows> perLayer, List<Alert> alerts) {
+    long firstNonFinite = layers.stream().mapToLong(LayerReport::firstNonFiniteIteration).filter(i -> i >= 0)
+        .min().orElse(-1);
+    if (firstNonFinite < 0) {
+      return;
+    }
+    for (LayerReport l : layers) {
+      boolean hasGrowthAlert = alerts.stream().anyMatch(a -> a.rule().equals("exploding-gradient")
+          && Integer.valueOf(l.layerIndex()).equals(a.layerIndex()));
+      LayerWindows lw = perLayer.get(l.layerIndex());
+      double first = lw.mean(0, LayerIterationRow::gradient);
+      List<LayerIterationRow> before = lw.all().stream().filter(r -> r.lastIteration() < firstNonFinite
+          && r.iteration() >= firstNonFinite - w.width()).toList();
+      double beforeMean = Stat.mean(before, LayerIterationRow::gradient);
+      double growth = beforeMean / first;
+      if (hasGrowthAlert || before.isEmpty() || w.windowOf(before.get(0).iteration()) == 0
+          || !Double.isFinite(growth)) {
+        continue;
+      }
+      Alert.Level level = level(growth >= thresholds.get(Thresholds.EXPLODING_ERROR),
+          growth >= thresholds.get(Thresholds.EXPLODING_WARN));
+      if (level != null) {
+        alerts.add(new Alert(level, "exploding-gradient", run, l.layerIndex(), l.layerName(), w.firstIteration(),
+            firstNonFinite - 1, String.format("gradient L2 norm grew %s-fold from the first window to the %d "
+                + "iterations before the first NaN/Inf (iteration %d; %s there)", Format.sci(growth),
+                firstNonFinite - before.get(0).iteration(), firstNonFinite, Format.sci(beforeMean)),
+            Map.of("growth", growth, "gradient_l2_before_non_finite", beforeMean,
+                "first_non_finite_iteration", (double) firstNonFinite),
+            growthOnset(w, lw), Remedies.of("exploding-gradient")));
+      }
+    }
+  }
+
+  /**
+   * Rules over the per-epoch test evaluations. The log holds no training loss (snapshots carry layer statistics,
+   * evaluations the test set's loss), so overfitting is read from the test loss alone: rising epoch after epoch
+   * while the run did not diverge (no exploding-gradient or non-finite alert, which make the loss rise too).
+   */
+  private void evaluationAlerts(String run, List<LayerReport> layers, List<EvaluationRow> evaluations,
+      List<Alert> alerts) {
+    List<EvaluationRow> e = evaluations.stream().filter(x -> Double.isFinite(x.loss())).toList();
+    if (e.size() < 2) {
+      return;
+    }
+    boolean diverged = alerts.stream().anyMatch(a -> a.rule().equals("non-finite") || a.rule().equals("exploding-gradient"));
+    int rising = 0;
+    for (int i = e.size() - 1; i > 0 && e.get(i).loss() > e.get(i - 1).loss(); i--) {
+      rising++;
+    }
+    if (!diverged && rising >= thresholds.get(Thresholds.OVERFITTING_EPOCHS)) {
+      EvaluationRow best = e.get(e.size() - 1 - rising);
+      EvaluationRow last = e.get(e.size() - 1);
+      EvaluationRow firstRise = e.get(e.size() - rising);
+      alerts.add(new Alert(Alert.Level.WARN, "overfitting", run, null, "", best.iteration(), last.iteration(),
+          String.format("test loss rose in each of the last %d epochs, from %s after epoch %d to %s after epoch %d "
+              + "(test accuracy %s to %s): the network fits the training data at the test set's expense "
+              + "(the log holds no training loss to confirm it falls)", rising, Format.sci(best.loss()),
+              best.epoch(), Format.sci(last.loss()), last.epoch(), Format.pct(best.accuracy()),
+              Format.pct(last.accuracy())),
+          Map.of("epochs_rising", (double) rising, "best_test_loss", best.loss(), "best_epoch", (double) best.epoch(),
+              "last_test_loss", last.loss()),
+          new Onset(firstRise.iteration(), firstRise.iteration(), true), Remedies.of("overfitting")));
+    }
+    int k = (int) thresholds.get(Thresholds.STALLED_EPOCHS);
+    List<LayerReport> learning = layers.stream().filter(l -> !Double.isNaN(l.updateRatioLog10())).toList();
+    double low = thresholds.get(Thresholds.UPDATE_LOW_WARN);
+    double high = thresholds.get(Thresholds.UPDATE_HIGH_WARN);
+    if (e.size() >= k && !learning.isEmpty()
+        && learning.stream().allMatch(l -> l.updateRatioLog10() >= low && l.updateRatioLog10() <= high)) {
+      List<EvaluationRow> tail = e.subList(e.size() - k, e.size());
+      double min = tail.stream().mapToDouble(EvaluationRow::loss).min().orElseThrow();
+      double max = tail.stream().mapToDouble(EvaluationRow::loss).max().orElseThrow();
+      double mean = tail.stream().mapToDouble(EvaluationRow::loss).average().orElseThrow();
+      double change = (max - min) / Math.abs(mean);
+      if (change < thresholds.get(Thresholds.STALLED_LOSS_CHANGE)) {
+        alerts.add(new Alert(Alert.Level.WARN, "learning-stalled", run, null, "", tail.get(0).iteration(),
+            tail.get(k - 1).iteration(),
+            String.format("test loss flat over the last %d epochs (%s to %s, %s of its mean; test accuracy %s) while "
+                + "every layer's log10(update/parameter) is healthy (%s to %s): the weights move, the loss does not",
+                k, Format.sci(min), Format.sci(max), Format.pct(change), Format.pct(tail.get(k - 1).accuracy()),
+                Format.fixed(learning.stream().mapToDouble(LayerReport::updateRatioLog10).min().orElseThrow(), 2),
+                Format.fixed(learning.stream().mapToDouble(LayerReport::updateRatioLog10).max().orElseThrow(), 2)),
+            Map.of("relative_change", change, "test_loss_min", min, "test_loss_max", max, "epochs", (double) k),
+            new Onset(tail.get(0).iteration(), tail.get(0).iteration(), true), Remedies.of("learning-stalled")));
+      }
+    }
+  }
+
+  /**
+   * The first window where {@code held} is true of its value, and whether it stays true in every later window
+   * with a value (NaN: no data in that window); null where no window holds.
+   */
+  static Onset onset(Windows w, double[] perWindow, DoublePredicate held) {
+    for (int k = 0; k < perWindow.length; k++) {
+      if (!Double.isNaN(perWindow[k]) && held.test(perWindow[k])) {
+        boolean stays = true;
+        for (int j = k + 1; j < perWindow.length; j++) {
+          stays &= Double.isNaN(perWindow[j]) || held.test(perWindow[j]);
+        }
+        return new Onset(w.windowStart(k), w.windowEnd(k), stays);
+      }
+    }
+    return null;
   }
 
   private static Alert.Level level(boolean error, boolean warn) {

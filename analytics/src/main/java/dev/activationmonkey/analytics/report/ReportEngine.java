@@ -30,6 +30,9 @@ public interface ReportEngine extends AutoCloseable {
   /** Final evaluation per run (the latest epoch), for the comparison of runs; empty where none was logged. */
   Map<String, Double> finalAccuracy(Collection<String> runIds);
 
+  /** Every run's test evaluations, by run and epoch; empty where none was logged. */
+  List<EvaluationRow> evaluations(Collection<String> runIds);
+
   /** Files left out as unreadable, with the reader's error. */
   Map<String, String> badFiles();
 

@@ -471,6 +471,17 @@ public final class ReportSql {
         + ") GROUP BY run_id";
   }
 
+  /** Per run and epoch, the test loss and accuracy, in epoch order ({@link EvaluationRow.Column}). */
+  public static String evaluations(Collection<String> runIds) {
+    return "SELECT " + selectList(EvaluationRow.Column.class, c -> switch (c) {
+      case RUN_ID -> "run_id";
+      case EPOCH -> "epoch";
+      case ITERATION -> "max(iteration)";
+      case LOSS -> "avg(loss)";
+      case ACCURACY -> "avg(accuracy)";
+    }) + " FROM evaluations WHERE run_id IN (" + inList(runIds) + ") GROUP BY run_id, epoch ORDER BY 1, 2";
+  }
+
   /** The window number of an iteration, per run (a CASE, so both engines evaluate it alike without a join). */
   static String windowExpression(Collection<Windows> windows) {
     StringBuilder sb = new StringBuilder("CASE run_id");

@@ -284,4 +284,12 @@ public abstract class SqlReportEngine implements ReportEngine {
     }
     return out;
   }
+
+  @Override
+  public List<EvaluationRow> evaluations(Collection<String> runIds) {
+    if (!hasEvaluations() || runIds.isEmpty()) {
+      return List.of();
+    }
+    return read(ReportSql.evaluations(runIds), List.of(EvaluationRow.Column.values()), EvaluationRow::read);
+  }
 }

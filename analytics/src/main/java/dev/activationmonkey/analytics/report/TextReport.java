@@ -4,11 +4,22 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
-/** The terminal report: one block per run, alerts last, then the runs side by side. */
+/**
+ * The terminal report: one block per run, alerts last (grouped by cause, each with its onset and what to try),
+ * then the runs side by side.
+ */
 public final class TextReport {
   private TextReport() {}
 
+  /** The report with alerts grouped by cause ({@link Diagnosis}). */
   public static String render(Report report) {
+    return render(report, false);
+  }
+
+  /**
+   * @param allAlerts list every rule's alert on its own (the flat list) instead of grouping them by cause
+   */
+  public static String render(Report report, boolean allAlerts) {
     StringBuilder sb = new StringBuilder();
     sb.append("Activation Monkey report: ").append(report.dataset()).append("  (engine ").append(report.engine())
         .append(")\n");
@@ -44,11 +55,24 @@ public final class TextReport {
       }
       if (run.alerts().isEmpty()) {
         sb.append("  no alerts\n");
+      } else if (allAlerts) {
+        sb.append("  alerts (each rule's findings, not grouped):\n");
+        for (Alert a : run.alerts()) {
+          alert(sb, a, a.level(), "    ", true);
+          details(sb, a, "          ", true);
+        }
       } else {
         sb.append("  alerts:\n");
-        for (Alert a : run.alerts()) {
-          sb.append(String.format(Locale.ROOT, "    %-5s %-18s %s: %s%n", a.level(), a.rule(),
-              a.where(), a.message()));
+        for (Diagnosis d : run.diagnoses()) {
+          alert(sb, d.cause(), d.level(), "    ", true);
+          details(sb, d.cause(), "          ", true);
+          if (!d.consequences().isEmpty()) {
+            sb.append("          consequences:\n");
+            for (Alert a : d.consequences()) {
+              alert(sb, a, a.level(), "            ", false);
+              details(sb, a, "                  ", false);
+            }
+          }
         }
       }
     }
@@ -56,11 +80,35 @@ public final class TextReport {
       sb.append("\nRuns side by side (last window)\n");
       sb.append(comparison(report).render("  "));
     }
-    long errors = report.alerts().stream().filter(a -> a.level() == Alert.Level.ERROR).count();
-    long warnings = report.alerts().size() - errors;
-    sb.append(String.format(Locale.ROOT, "%n%d run(s), %d error(s), %d warning(s)%n", report.runs().size(), errors,
+    List<Alert.Level> levels = allAlerts ? report.alerts().stream().map(Alert::level).toList()
+        : report.diagnoses().stream().map(Diagnosis::level).toList();
+    long errors = levels.stream().filter(l -> l == Alert.Level.ERROR).count();
+    long warnings = levels.size() - errors;
+    sb.append(String.format(Locale.ROOT, "%n%d run(s), %d error(s), %d warning(s)", report.runs().size(), errors,
         warnings));
-    return sb.toString();
+    if (!allAlerts && report.alerts().size() > levels.size()) {
+      sb.append(String.format(Locale.ROOT, " (%d alerts grouped by cause; --all-alerts lists them one by one)",
+          report.alerts().size()));
+    }
+    return sb.append('\n').toString();
+  }
+
+  /** One alert's line; a cause is shown at its diagnosis's level (the highest of its consequences'). */
+  private static void alert(StringBuilder sb, Alert a, Alert.Level level, String indent, boolean withRun) {
+    sb.append(indent).append(String.format(Locale.ROOT, "%-5s %-18s %s: %s%n", level, a.rule(),
+        withRun ? a.where() : (a.layer().strip() + " iterations " + a.fromIteration() + "-" + a.toIteration()),
+        a.message()));
+  }
+
+  private static void details(StringBuilder sb, Alert a, String indent, boolean remedies) {
+    if (a.onset() != null) {
+      sb.append(indent).append("onset: ").append(a.onset().describe()).append('\n');
+    }
+    if (remedies) {
+      for (int i = 0; i < a.remedies().size(); i++) {
+        sb.append(indent).append(i == 0 ? "try: " : "     ").append(a.remedies().get(i).describe()).append('\n');
+      }
+    }
   }
 
   /** Rows: per layer, a metric; columns: runs. */

@@ -52,6 +52,15 @@ public final class Thresholds {
   public static final Key UPDATE_LOW_WARN = key("update.ratio.low.warn", -5.0, -20, 5,
       "update-ratio warns below this (the layer has almost stopped learning).");
 
+  public static final Key OVERFITTING_EPOCHS = key("overfitting.epochs", 2, 1, 1000,
+      "overfitting warns when the test loss (evaluations) rose in each of this many consecutive epochs, up to the "
+          + "last one.");
+  public static final Key STALLED_EPOCHS = key("stalled.epochs", 3, 2, 1000,
+      "learning-stalled looks at the test loss of this many last evaluated epochs.");
+  public static final Key STALLED_LOSS_CHANGE = key("stalled.loss.change", 0.005, 0, 1,
+      "learning-stalled warns when those losses vary by less than this share of their mean while every layer's "
+          + "update ratio is healthy (between update.ratio.low.warn and update.ratio.high.warn).");
+
   private static Map<String, Key> keys;
 
   private static Key key(String name, double value, double min, double max, String doc) {

@@ -89,6 +89,26 @@ class ReportCommandTest {
   }
 
   @Test
+  void groupsConsequencesUnderTheirCauseAndListsThemFlatOnRequest() {
+    // NaN gradients in layer 1 from iteration 60, in layer 0 a step later: one cause, one consequence.
+    TestLogs.writeRun(root, "nan", 100, 1, 0, List.of(Layer.healthy(0).nanCount("CASE WHEN i >= 61 THEN 1 ELSE 0 END"),
+        Layer.healthy(1).nanCount("CASE WHEN i >= 60 THEN 3 ELSE 0 END")));
+    CliRun grouped = CliRun.of(new ReportCommand(), "--data", root.toString(), "--fail-on", "error");
+    assertEquals(3, grouped.exitCode(), grouped.err());
+    assertTrue(grouped.out().contains("    ERROR non-finite         run nan layer 1 (dense1) iterations 60-99: "), grouped.out());
+    assertTrue(grouped.out().contains("          onset: from iteration 60 to the end\n"), grouped.out());
+    assertTrue(grouped.out().contains("          try: lower the learning rate (e.g. 3-10x): network.updater.learning-rate\n"),
+        grouped.out());
+    assertTrue(grouped.out().contains("          consequences:\n            ERROR non-finite         layer 0 (dense0) "
+        + "iterations 61-99: "), grouped.out());
+    assertTrue(grouped.out().contains("1 run(s), 1 error(s), 0 warning(s) (2 alerts grouped by cause"), grouped.out());
+    CliRun flat = CliRun.of(new ReportCommand(), "--data", root.toString(), "--fail-on", "error", "--all-alerts");
+    assertEquals(3, flat.exitCode(), flat.err());
+    assertTrue(flat.out().contains("    ERROR non-finite         run nan layer 0 (dense0) iterations 61-99: "), flat.out());
+    assertTrue(flat.out().contains("1 run(s), 2 error(s), 0 warning(s)\n"), flat.out());
+  }
+
+  @Test
   void failOnRejectsUnknownLevels() {
     deadRun();
     CliRun run = CliRun.of(new ReportCommand(), "--data", root.toString(), "--fail-on", "info");

@@ -67,7 +67,7 @@ class NeuronWindowsTest {
         + " ELSE ((i * 7 + k * 13) % 10) / 10.0 END";
     int wide = ReportSql.MAX_POSITIONAL_UNITS + 22;
     TestLogs.writeRun(root, "r", 60, 3, 0, List.of(Layer.healthy(0).firingRate(rate),
-        new Layer(1, "relu", wide, rate, "0.5", "NULL", "0.5", "0", "5.0", "0.005")));
+        new Layer(1, "relu", wide, rate, "0.5", "NULL", "0.5", "0", "5.0", "0.005", "0")));
     try (DuckDbEngine engine = new DuckDbEngine(ActivationLog.open(root.toString()), true)) {
       List<Windows> windows = List.of(Windows.of("r", 0, 59, 10));
       List<NeuronWindowRow> got = new Guessing(engine, guess).neuronWindows(windows);

@@ -43,7 +43,8 @@ class ReportSqlContractTest {
     Path evaluations = root.resolve("evaluations/run_id=a");
     Files.createDirectories(evaluations);
     try (Connection c = DriverManager.getConnection("jdbc:duckdb:"); Statement st = c.createStatement()) {
-      st.execute("COPY (SELECT CAST(e AS INTEGER) AS epoch, 0.5 + e / 10.0 AS accuracy FROM range(3) t(e)) TO '"
+      st.execute("COPY (SELECT CAST(e AS INTEGER) AS epoch, CAST(e * 10 + 9 AS BIGINT) AS iteration, 1.0 - e / 10.0 AS loss, "
+          + "0.5 + e / 10.0 AS accuracy FROM range(3) t(e)) TO '"
           + evaluations.resolve("part-0.parquet").toString().replace("'", "''") + "' (FORMAT PARQUET)");
     }
   }
@@ -70,7 +71,9 @@ class ReportSqlContractTest {
         new Case("neuronIterations", ReportSql.neuronIterations(dialect, "a", 0, true, 0, 2),
             List.of(NeuronIterationRow.Column.values()), NeuronIterationRow.class),
         new Case("finalAccuracy", ReportSql.finalAccuracy(runs), List.of(FinalAccuracyRow.Column.values()),
-            FinalAccuracyRow.class)));
+            FinalAccuracyRow.class),
+        new Case("evaluations", ReportSql.evaluations(runs), List.of(EvaluationRow.Column.values()),
+            EvaluationRow.class)));
     for (KeySpace k : Arrays.asList(null, keys)) {
       for (String source : List.of("snapshots_all", "snapshots")) {
         for (boolean nonFinite : new boolean[] {true, false}) {

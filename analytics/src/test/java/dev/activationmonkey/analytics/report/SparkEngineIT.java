@@ -27,6 +27,13 @@ class SparkEngineIT {
     TestLogs.writeRun(root, "exploding", 60, 2, 0, List.of(Layer.healthy(0).gradientW("0.1 * pow(10, i / 15.0)"),
         Layer.healthy(1).activation("sigmoid").saturated("0.6 + i / 1000.0").nanCount("CASE WHEN i > 40 THEN 1 ELSE 0 END")));
     TestLogs.writeRun(root, "42", 60, 2, 0, List.of(Layer.healthy(0), Layer.healthy(1).updateW("0.2")));
+    // Test loss rising for the last two epochs: overfitting, read from the evaluations by both engines.
+    try (dev.activationmonkey.analytics.fixtures.SnapshotFileWriter w =
+        new dev.activationmonkey.analytics.fixtures.SnapshotFileWriter(root)) {
+      w.writeTable("evaluations/run_id=dead/part-0.parquet", "SELECT CAST(e AS INTEGER) AS epoch, "
+          + "CAST(e * 15 + 14 AS BIGINT) AS iteration, CAST([0.5, 0.4, 0.45, 0.5][e + 1] AS DOUBLE) AS loss, "
+          + "CAST(0.8 AS DOUBLE) AS accuracy FROM range(4) t(e)");
+    }
     // Something broken among good files: both engines leave it out and name it.
     Path bad = root.resolve("snapshots/run_id=42/kind=update/monkey.snapshots+5+0+1.parquet");
     Files.writeString(bad, "not parquet");
@@ -82,13 +89,21 @@ class SparkEngineIT {
       for (int j = 0; j < d.alerts().size(); j++) {
         Alert a = d.alerts().get(j);
         Alert b = s.alerts().get(j);
-        assertEquals(List.of(a.level(), a.rule(), String.valueOf(a.layerIndex()), a.fromIteration(), a.toIteration()),
-            List.of(b.level(), b.rule(), String.valueOf(b.layerIndex()), b.fromIteration(), b.toIteration()));
+        assertEquals(List.of(a.level(), a.rule(), String.valueOf(a.layerIndex()), a.fromIteration(), a.toIteration(),
+            String.valueOf(a.onset()), a.remedies()),
+            List.of(b.level(), b.rule(), String.valueOf(b.layerIndex()), b.fromIteration(), b.toIteration(),
+            String.valueOf(b.onset()), b.remedies()));
         for (Map.Entry<String, Double> e : a.evidence().entrySet()) {
           close(e.getValue(), b.evidence().get(e.getKey()), a.rule() + " " + e.getKey());
         }
       }
     }
+    // The same alerts grouped the same way: NaN under the exploding gradient that came before it.
+    assertEquals(duck.diagnoses().stream().map(SparkEngineIT::shape).toList(),
+        spark.diagnoses().stream().map(SparkEngineIT::shape).toList());
+    assertTrue(spark.diagnoses().stream().anyMatch(d -> d.cause().rule().equals("exploding-gradient")
+        && d.consequences().stream().anyMatch(a -> a.rule().equals("non-finite"))), spark.diagnoses().toString());
+    assertTrue(spark.alerts().stream().anyMatch(a -> a.rule().equals("overfitting") && a.runId().equals("dead")));
     // The retried task's numbers won in both engines.
     assertTrue(spark.runs().get(1).series().stream().filter(r -> r.layerIndex() == 1)
         .allMatch(r -> Math.abs(r.zeroFraction() - (0.8 + 0.5) / 2) < 1e-12),
@@ -128,6 +143,11 @@ class SparkEngineIT {
         dev.activationmonkey.errors.InvalidInputException.class,
         () -> SparkEngine.open(root.resolve("nope").toUri().toString(), "local[1]"));
     assertTrue(missing.getMessage().contains("does not exist"), missing.getMessage());
+  }
+
+  private static String shape(Diagnosis d) {
+    return d.level() + " " + d.cause().runId() + " " + d.cause().rule() + "@" + d.cause().layerIndex() + " <- "
+        + d.consequences().stream().map(a -> a.rule() + "@" + a.layerIndex()).toList();
   }
 
   private static void close(double a, double b, String what) {
