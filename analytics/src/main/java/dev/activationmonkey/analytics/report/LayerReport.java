@@ -26,10 +26,6 @@ public record LayerReport(int layerIndex, String layerName, String layerType, St
     return neurons == 0 ? Double.NaN : (double) deadLastWindow / neurons;
   }
 
-  public double deadWholeRunShare() {
-    return neurons == 0 ? Double.NaN : (double) deadWholeRun / neurons;
-  }
-
   public double lazyShare() {
     return neurons == 0 ? Double.NaN : (double) lazy / neurons;
   }
