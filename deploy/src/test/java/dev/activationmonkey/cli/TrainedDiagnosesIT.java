@@ -1,0 +1,126 @@
+package dev.activationmonkey.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.activationmonkey.collector.Collector;
+import dev.activationmonkey.collector.CollectorConfig;
+import dev.activationmonkey.errors.ExitCode;
+import dev.activationmonkey.localkafka.KafkaBroker;
+import dev.activationmonkey.localkafka.KafkaFixture;
+import dev.activationmonkey.trainer.RunResult;
+import dev.activationmonkey.trainer.Trainer;
+import dev.activationmonkey.trainer.spec.JobSpec;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * The report's diagnoses on networks really trained (Spark local mode, real broker, the collector, Parquet): each sick
+ * network gets its rule as the cause, and a healthy one stays silent. Small networks on 1,200 bundled MNIST digits,
+ * seconds each.
+ */
+class TrainedDiagnosesIT {
+  @TempDir
+  static Path dir;
+  private static KafkaBroker broker;
+
+  @BeforeAll
+  static void broker() {
+    broker = KafkaFixture.shared();
+  }
+
+  /** Trains {@code network} (YAML flow mapping), collects its log, and returns the report's exit code and text. */
+  private static Report trainAndReport(String name, String data, String network, int epochs) throws Exception {
+    String topic = "diagnoses-" + name + "-" + System.nanoTime();
+    broker.createTopic(topic, 2);
+    Path dataset = dir.resolve(name);
+    JobSpec spec = JobSpec.parse("""
+        name: %s
+        data: %s
+        network: %s
+        training: {epochs: %d, workers: 2, master: "local[2]"}
+        logging:
+          every: 2
+          kafka: {bootstrap-servers: "%s", topic: %s, spill-dir: "%s"}
+        """.formatted(name, data, network, epochs, broker.bootstrapServers(), topic, dir.resolve("spill")),
+        name + ".yaml");
+    RunResult result;
+    try (Collector collector = Collector.start(CollectorConfig.builder().bootstrapServers(broker.bootstrapServers())
+        .topics(topic).datasetRoot(dataset.toString()).build())) {
+      result = new Trainer().run(spec, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+          false);
+      collector.awaitCaughtUp(Duration.ofMinutes(2));
+    }
+    StringWriter out = new StringWriter();
+    CommandLine report = Monkey.commandLine();
+    report.setOut(new PrintWriter(out));
+    report.setErr(new PrintWriter(out));
+    int code = report.execute("report", "--data", dataset.toString(), "--run", result.runId(), "--fail-on", "warn");
+    return new Report(result, code, out.toString());
+  }
+
+  private record Report(RunResult run, int exitCode, String text) {}
+
+  private static final String DATA = "{limit: 1200, test-fraction: 0.2, batch-size: 32}";
+
+  @Test
+  void aHealthyNetworkStaysSilent() throws Exception {
+    Report r = trainAndReport("healthy", DATA, "{weight-init: he, updater: {type: adam, learning-rate: 0.001}, layers:"
+        + " [{type: dense, size: 64, activation: relu}, {type: output, size: 10, activation: softmax}]}", 2);
+    assertEquals(ExitCode.OK, r.exitCode(), "no warning or error on a healthy network:\n" + r.text());
+    assertTrue(r.text().contains("0 error(s), 0 warning(s)"), r.text());
+  }
+
+  @Test
+  void linearLayersOnRawPixelsWithALargeLearningRateExplodeIntoNaN() throws Exception {
+    Report r = trainAndReport("exploding", "{limit: 1200, test-fraction: 0.2, batch-size: 32, normalize: none}",
+        "{weight-init: xavier, updater: {type: sgd, learning-rate: 1.0}, layers: [{type: dense, size: 64, activation:"
+            + " identity}, {type: dense, size: 32, activation: identity}, {type: output, size: 10, activation:"
+            + " softmax}]}", 1);
+    assertEquals(dev.activationmonkey.snapshot.avro.RunStatus.DIVERGED, r.run().status(), r.text());
+    assertEquals(3, r.exitCode(), "--fail-on warn fails on the diverged run:\n" + r.text());
+    assertTrue(r.text().contains("ERROR exploding-gradient") || r.text().contains("ERROR non-finite"),
+        "the divergence is the cause:\n" + r.text());
+    assertTrue(r.text().contains("try:"), "remedies are named:\n" + r.text());
+  }
+
+  @Test
+  void aHugeLearningRateKillsReluUnitsAndTheReportSaysToLowerIt() throws Exception {
+    Report r = trainAndReport("relu-killed", "{limit: 1200, test-fraction: 0.2, batch-size: 32, normalize: none}",
+        "{weight-init: he, updater: {type: sgd, learning-rate: 5.0}, layers: [{type: dense, size: 64, activation:"
+            + " relu}, {type: dense, size: 32, activation: relu}, {type: output, size: 10, activation: softmax}]}", 1);
+    assertEquals(3, r.exitCode(), r.text());
+    assertTrue(r.text().contains("ERROR dead-neurons"), "the units died:\n" + r.text());
+    assertTrue(r.text().contains("network.updater.learning-rate"), "the remedy names the key:\n" + r.text());
+  }
+
+  @Test
+  void zeroInitialisedReluUnitsAreDeadAndTheirZeroGradientsAreListedUnderThem() throws Exception {
+    Report r = trainAndReport("dead", DATA, "{weight-init: zero, updater: {type: adam, learning-rate: 0.001}, layers:"
+        + " [{type: dense, size: 32, activation: relu}, {type: output, size: 10, activation: softmax}]}", 1);
+    assertEquals(3, r.exitCode(), r.text());
+    int dead = r.text().indexOf("dead-neurons");
+    assertTrue(dead >= 0, "dead units found:\n" + r.text());
+    int vanishing = r.text().indexOf("vanishing-gradient");
+    assertTrue(vanishing < 0 || vanishing > r.text().indexOf("consequences:", dead),
+        "a vanishing gradient, if reported, is a consequence of the dead units:\n" + r.text());
+  }
+
+  @Test
+  void sigmoidUnitsOnRawPixelsSaturate() throws Exception {
+    Report r = trainAndReport("saturated", "{limit: 1200, test-fraction: 0.2, batch-size: 32, normalize: none}",
+        "{weight-init: xavier, updater: {type: adam, learning-rate: 0.001}, layers: [{type: dense, size: 32,"
+            + " activation: sigmoid}, {type: output, size: 10, activation: softmax}]}", 1);
+    assertEquals(3, r.exitCode(), r.text());
+    assertTrue(r.text().contains("saturation"), "saturated sigmoid units found:\n" + r.text());
+  }
+}
