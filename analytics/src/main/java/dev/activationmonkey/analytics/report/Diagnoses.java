@@ -13,6 +13,9 @@ import java.util.Set;
  * <ul>
  *   <li>NaN/Inf: when gradients exploded before the first NaN/Inf, the largest explosion is the cause and every
  *       non-finite (and other exploding) alert its consequence; otherwise the earliest non-finite alert is.</li>
+ *   <li>An explosion with no NaN/Inf in the log (training stopped at its first non-finite loss): the largest
+ *       explosion is the cause of the other explosions, of too-large update ratios, and of dead, lazy or saturated
+ *       units from its onset on.</li>
  *   <li>A layer without parameters (pooling, dropout, activation) inherits its input layer's state: its
  *       dead-neurons, lazy-neurons or saturation alert follows from the same alert on the layer before it.</li>
  *   <li>Zero gradients from dead units: a vanishing-gradient alert follows from dead-neurons on a layer between
@@ -43,6 +46,22 @@ final class Diagnoses {
       }
       for (Alert a : exploding) {
         link(parent, a, root);
+      }
+    }
+
+    // An explosion without a logged NaN (the run stopped at its first non-finite loss, before the next logged step):
+    // the largest explosion is still the cause of the other layers' explosions, of updates too large for the weights,
+    // and of units that died or saturated from its onset on (a blown-up softmax or ReLU layer stops "firing").
+    List<Alert> exploding = alerts.stream().filter(a -> a.rule().equals("exploding-gradient")).toList();
+    if (nonFinite.isEmpty() && !exploding.isEmpty()) {
+      Alert root = exploding.stream().max(Comparator.comparingDouble(a -> a.evidence().get("growth"))).orElseThrow();
+      long onset = onset(root);
+      for (Alert a : alerts) {
+        boolean tooLarge = a.rule().equals("update-ratio") && a.evidence().get("update_ratio_log10") > -3;
+        boolean afterIt = INHERITED.contains(a.rule()) && onset(a) >= onset;
+        if (!parent.containsKey(a) && (a.rule().equals("exploding-gradient") || tooLarge || afterIt)) {
+          link(parent, a, root);
+        }
       }
     }
 
@@ -101,6 +120,10 @@ final class Diagnoses {
     out.sort(Comparator.comparing(Diagnosis::level).reversed()
         .thenComparing(d -> d.cause().layerIndex() == null ? -1 : d.cause().layerIndex()));
     return out;
+  }
+
+  private static long onset(Alert a) {
+    return a.onset() != null ? a.onset().iteration() : a.fromIteration();
   }
 
   private static void link(Map<Alert, Alert> parent, Alert child, Alert cause) {
