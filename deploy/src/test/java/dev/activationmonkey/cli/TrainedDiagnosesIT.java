@@ -40,6 +40,11 @@ class TrainedDiagnosesIT {
 
   /** Trains {@code network} (YAML flow mapping), collects its log, and returns the report's exit code and text. */
   private static Report trainAndReport(String name, String data, String network, int epochs) throws Exception {
+    return trainAndReport(name, data, network, epochs, "");
+  }
+
+  private static Report trainAndReport(String name, String data, String network, int epochs, String training)
+      throws Exception {
     String topic = "diagnoses-" + name + "-" + System.nanoTime();
     broker.createTopic(topic, 2);
     Path dataset = dir.resolve(name);
@@ -47,11 +52,11 @@ class TrainedDiagnosesIT {
         name: %s
         data: %s
         network: %s
-        training: {epochs: %d, workers: 2, master: "local[2]"}
+        training: {epochs: %d, workers: 2, master: "local[2]"%s}
         logging:
           every: 2
           kafka: {bootstrap-servers: "%s", topic: %s, spill-dir: "%s"}
-        """.formatted(name, data, network, epochs, broker.bootstrapServers(), topic, dir.resolve("spill")),
+        """.formatted(name, data, network, epochs, training, broker.bootstrapServers(), topic, dir.resolve("spill")),
         name + ".yaml");
     RunResult result;
     try (Collector collector = Collector.start(CollectorConfig.builder().bootstrapServers(broker.bootstrapServers())
@@ -96,6 +101,36 @@ class TrainedDiagnosesIT {
         "one cause; the other layers' explosions, the too-large updates and the units the explosion silenced are"
             + " its consequences:\n" + r.text());
     assertTrue(r.text().contains("try:"), "remedies are named:\n" + r.text());
+  }
+
+  @Test
+  void trainingOnPastTheFirstNaNLogsItAndTheExplosionBeforeItIsTheCause() throws Exception {
+    Report r = trainAndReport("nan", "{limit: 1200, test-fraction: 0.2, batch-size: 32, normalize: none}",
+        "{weight-init: xavier, updater: {type: sgd, learning-rate: 1.0}, layers: [{type: dense, size: 64, activation:"
+            + " identity}, {type: dense, size: 32, activation: identity}, {type: output, size: 10, activation:"
+            + " softmax}]}", 1, ", stop-on-non-finite: false");
+    assertEquals(3, r.exitCode(), r.text());
+    String alerts = r.text().substring(r.text().indexOf("alerts:"));
+    assertTrue(alerts.lines().skip(1).findFirst().orElse("").contains("ERROR exploding-gradient"),
+        "the growth before the NaN is the cause:\n" + r.text());
+    int consequences = alerts.indexOf("consequences:");
+    assertTrue(consequences > 0 && alerts.indexOf("non-finite", consequences) > consequences,
+        "the NaN is a consequence:\n" + r.text());
+  }
+
+  @Test
+  void deepSigmoidLayersWithSmallWeightsVanish() throws Exception {
+    Report r = trainAndReport("vanishing", DATA, "{weight-init: uniform, updater: {type: sgd, learning-rate: 0.01},"
+        + " layers: [{type: dense, size: 32, activation: sigmoid}, {type: dense, size: 32, activation: sigmoid},"
+        + " {type: dense, size: 32, activation: sigmoid}, {type: dense, size: 32, activation: sigmoid},"
+        + " {type: dense, size: 32, activation: sigmoid}, {type: dense, size: 32, activation: sigmoid},"
+        + " {type: output, size: 10, activation: softmax}]}", 1);
+    assertEquals(3, r.exitCode(), r.text());
+    String alerts = r.text().substring(r.text().indexOf("alerts:"));
+    assertTrue(alerts.lines().skip(1).findFirst().orElse("").contains("vanishing-gradient"),
+        "the first layers' gradients vanished:\n" + r.text());
+    assertEquals(1, alerts.lines().filter(line -> line.matches("    (ERROR|WARN) .*")).count(),
+        "the layers that stopped learning are its consequences:\n" + r.text());
   }
 
   @Test

@@ -20,7 +20,8 @@ import java.util.Set;
  *       dead-neurons, lazy-neurons or saturation alert follows from the same alert on the layer before it.</li>
  *   <li>Zero gradients from dead units: a vanishing-gradient alert follows from dead-neurons on a layer between
  *       the first and the last layer with gradients (the largest dead share), and a layer's "almost stopped
- *       learning" update-ratio alert from dead-neurons on that layer.</li>
+ *       learning" update-ratio alert from dead-neurons on that layer, or else, below the last layer with gradients,
+ *       from the vanishing gradient.</li>
  * </ul>
  */
 final class Diagnoses {
@@ -92,6 +93,17 @@ final class Diagnoses {
             .findFirst().ifPresent(d -> link(parent, v, d));
       }
     }
+
+    // Layers that almost stopped learning while the gradient vanishes on its way down: the vanishing gradient's
+    // consequence (found on a really trained deep sigmoid network, where four such alerts stood as causes of their own).
+    alerts.stream().filter(a -> a.rule().equals("vanishing-gradient")).findFirst().ifPresent(vanishing -> {
+      for (Alert u : alerts) {
+        if (u.rule().equals("update-ratio") && u.evidence().get("update_ratio_log10") < -3 && !parent.containsKey(u)
+            && u.layerIndex() != null && u.layerIndex() < lastGradientLayer) {
+          link(parent, u, vanishing);
+        }
+      }
+    });
 
     Map<Alert, List<Alert>> groups = new LinkedHashMap<>();
     Map<Alert, Boolean> roots = new IdentityHashMap<>();
