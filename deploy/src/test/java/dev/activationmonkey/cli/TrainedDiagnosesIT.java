@@ -134,6 +134,15 @@ class TrainedDiagnosesIT {
   }
 
   @Test
+  void aBigNetworkOnAHandfulOfExamplesOverfits() throws Exception {
+    Report r = trainAndReport("overfitting", "{limit: 300, test-fraction: 0.5, batch-size: 25}",
+        "{weight-init: he, updater: {type: adam, learning-rate: 0.01}, layers: [{type: dense, size: 256, activation:"
+            + " relu}, {type: output, size: 10, activation: softmax}]}", 12);
+    assertEquals(3, r.exitCode(), r.text());
+    assertTrue(r.text().contains("WARN  overfitting"), "the test loss rose while training went on:\n" + r.text());
+  }
+
+  @Test
   void aHugeLearningRateKillsReluUnitsAndTheReportSaysToLowerIt() throws Exception {
     Report r = trainAndReport("relu-killed", "{limit: 1200, test-fraction: 0.2, batch-size: 32, normalize: none}",
         "{weight-init: he, updater: {type: sgd, learning-rate: 5.0}, layers: [{type: dense, size: 64, activation:"
