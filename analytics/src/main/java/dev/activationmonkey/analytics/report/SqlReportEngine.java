@@ -292,4 +292,21 @@ public abstract class SqlReportEngine implements ReportEngine {
     }
     return read(ReportSql.evaluations(runIds), List.of(EvaluationRow.Column.values()), EvaluationRow::read);
   }
+
+  @Override
+  public List<WorkerStepRow> workerSteps(Collection<Windows> windows) {
+    if (windows.isEmpty()) {
+      return List.of();
+    }
+    return read(ReportSql.workerSteps(dialect, windows), List.of(WorkerStepRow.Column.values()), WorkerStepRow::read);
+  }
+
+  @Override
+  public List<WorkerStatRow> workerDisagreement(Collection<Windows> windows, double factor, double zeroDifference) {
+    if (windows.isEmpty()) {
+      return List.of();
+    }
+    return read(ReportSql.workerDisagreement(windows, factor, zeroDifference), List.of(WorkerStatRow.Column.values()),
+        WorkerStatRow::read);
+  }
 }
