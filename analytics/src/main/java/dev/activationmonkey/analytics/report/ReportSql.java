@@ -67,7 +67,7 @@ public final class ReportSql {
 
       @Override
       String epochMillis(String column) {
-        return "unix_millis(`" + column + "`)";
+        return "unix_millis(CAST(`" + column + "` AS TIMESTAMP))"; // TIMESTAMP_NTZ too (files not UTC-adjusted)
       }
     };
 
