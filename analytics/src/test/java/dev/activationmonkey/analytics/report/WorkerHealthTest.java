@@ -1,5 +1,6 @@
 package dev.activationmonkey.analytics.report;
 
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -51,6 +52,12 @@ class WorkerHealthTest {
     String text = TextReport.render(r);
     assertTrue(text.contains("WARN  straggler") && text.contains("executor exec-3 on host-3")
         && text.contains("training.parameter-averaging.averaging-frequency"), text);
+    Path html = root.resolve("report.html");
+    try (ReportEngine engine = new DuckDbEngine(ActivationLog.open(root.toString()), true)) {
+      HtmlReport.write(r, engine, html);
+    }
+    String page = assertDoesNotThrow(() -> java.nio.file.Files.readString(html));
+    assertTrue(page.contains("straggler") && page.contains("executor exec-3 on host-3"), page);
     // the threshold decides
     assertEquals(List.of(), report(Map.of("straggler.slowdown.warn", "5", "straggler.slowdown.error", "6")).alerts());
     assertEquals(Alert.Level.ERROR, report(Map.of("straggler.slowdown.error", "4")).alerts().get(0).level());
