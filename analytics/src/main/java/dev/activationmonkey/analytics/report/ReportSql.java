@@ -580,7 +580,9 @@ public final class ReportSql {
       case WINDOW -> window;
       case COMPARED -> "count(*)";
       case DISAGREEING -> "CAST(sum(CASE WHEN off THEN 1 ELSE 0 END) AS BIGINT)";
-      case DEVIATION -> "CASE WHEN stat = 'zero_fraction' THEN avg(dev) ELSE exp(avg(dev)) END";
+      // over the iterations where it was off: how far off it is when it disagrees
+      case DEVIATION -> "CASE WHEN stat = 'zero_fraction' THEN avg(CASE WHEN off THEN dev END) "
+          + "ELSE exp(avg(CASE WHEN off THEN dev END)) END";
     };
   }
 

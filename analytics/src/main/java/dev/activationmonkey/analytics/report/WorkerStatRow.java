@@ -7,8 +7,8 @@ import java.util.Locale;
  * median of every worker's at the same iteration, in one window of a run or over the whole run ({@code window} =
  * {@link WorkerStepRow#WHOLE_RUN}): how many iterations were compared (those with at least
  * {@link ReportSql#MIN_WORKERS_TO_COMPARE} workers), in how many it was off by the disagreement threshold, and the
- * mean deviation: the geometric mean of value / median for {@code gradient_l2} and {@code activation_mean_abs},
- * the mean of value - median for {@code zero_fraction}.
+ * mean deviation over those where it was off: the geometric mean of value / median for {@code gradient_l2} and
+ * {@code activation_mean_abs}, the mean of value - median for {@code zero_fraction} (NaN where it never was).
  */
 public record WorkerStatRow(String runId, int partitionId, String executorId, String host, int layerIndex, String stat,
     int window, long compared, long disagreeing, double deviation) {

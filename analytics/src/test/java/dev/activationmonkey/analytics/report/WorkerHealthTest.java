@@ -85,7 +85,9 @@ class WorkerHealthTest {
     assertEquals(new Onset(0, 9, true), zero.onset());
     Alert gradient = alerts.stream().filter(a -> a.evidence().get("partition_id") == 2.0).findFirst().orElseThrow();
     assertTrue(gradient.message().startsWith("worker 2 (executor exec-2 on host-2)"), gradient.message());
-    assertTrue(gradient.message().contains("layer 1 gradient L2 norm"), gradient.message());
+    assertTrue(gradient.message().contains("layer 1 gradient L2 norm 10.00x the median in 60.0% of 100 iterations"),
+        gradient.message());
+    assertEquals(10.0, gradient.evidence().get("deviation"), 1e-9);
     assertEquals(0.6, gradient.evidence().get("share"), 1e-12);
     assertEquals(1.0, gradient.evidence().get("layer_index"));
     assertEquals(new Onset(40, 49, true), gradient.onset());
