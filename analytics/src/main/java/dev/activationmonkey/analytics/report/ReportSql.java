@@ -505,15 +505,18 @@ public final class ReportSql {
    * Each worker's pace ({@link WorkerStepRow.Column}): per worker (partition, executor, host) and window, and
    * over the whole run (window {@link WorkerStepRow#WHOLE_RUN}), the median over its steps of the time between
    * two consecutive logged iterations divided by the iterations between them (the latest snapshot timestamp of
-   * each iteration), from the de-duplicated {@code snapshots}. A median, not a mean: with synchronous averaging
+   * each iteration). A median, not a mean: with synchronous averaging
    * every worker's mean pace is the slowest one's (the others wait at each average), while a straggler's
    * typical step stays slow.
+   *
+   * @param deduplicate read the de-duplicated {@code snapshots}; false reads {@code snapshots_all}, exact for runs
+   *     known to hold no duplicate (and far cheaper: no window over the whole log)
    */
-  public static String workerSteps(Dialect dialect, Collection<Windows> windows) {
+  public static String workerSteps(Dialect dialect, Collection<Windows> windows, boolean deduplicate) {
     String runs = inList(windows.stream().map(Windows::runId).toList());
     String over = " OVER (PARTITION BY " + WORKER + " ORDER BY iteration)";
     String with = "WITH t AS (SELECT " + WORKER + ", iteration, max(" + dialect.epochMillis("timestamp")
-        + ") AS ms FROM snapshots WHERE run_id IN (" + runs + ") GROUP BY " + WORKER + ", iteration),\n"
+        + ") AS ms FROM " + (deduplicate ? "snapshots" : "snapshots_all") + " WHERE run_id IN (" + runs + ") GROUP BY " + WORKER + ", iteration),\n"
         + "s AS (SELECT " + WORKER + ", iteration, CAST(ms - lag(ms)" + over + " AS DOUBLE) / (iteration - lag(iteration)"
         + over + ") AS step FROM t),\n"
         + "w AS (SELECT " + WORKER + ", " + windowExpression(windows) + " AS win, step FROM s WHERE step IS NOT NULL)\n";
@@ -544,14 +547,20 @@ public final class ReportSql {
    * {@link WorkerStepRow#WHOLE_RUN}): the iterations compared and those where the worker was off, i.e. value and
    * median differ by {@code factor} or more (max / min of the two, the norms and mean |x| are not negative) or,
    * for the zero fraction, by {@code zeroDifference} or more.
+   *
+   * @param deduplicate read the de-duplicated views; false reads {@code snapshots_all}, exact for runs known to
+   *     hold no duplicate
    */
-  public static String workerDisagreement(Collection<Windows> windows, double factor, double zeroDifference) {
+  public static String workerDisagreement(Collection<Windows> windows, double factor, double zeroDifference,
+      boolean deduplicate) {
     String runs = "run_id IN (" + inList(windows.stream().map(Windows::runId).toList()) + ")";
+    String gradients = deduplicate ? "gradients WHERE " : "snapshots_all WHERE kind = 'gradient' AND ";
+    String activations = deduplicate ? "activations WHERE " : "snapshots_all WHERE kind = 'activation' AND ";
     String columns = WORKER + ", layer_index, iteration, ";
     String with = "WITH v AS (SELECT " + columns + "'gradient_l2' AS stat, sqrt(sum(l2_norm * l2_norm)) AS value "
-        + "FROM gradients WHERE " + runs + " GROUP BY " + WORKER + ", layer_index, iteration\n"
-        + "  UNION ALL SELECT " + columns + "'activation_mean_abs', mean_abs FROM activations WHERE " + runs + "\n"
-        + "  UNION ALL SELECT " + columns + "'zero_fraction', zero_fraction FROM activations WHERE " + runs + "),\n"
+        + "FROM " + gradients + runs + " GROUP BY " + WORKER + ", layer_index, iteration\n"
+        + "  UNION ALL SELECT " + columns + "'activation_mean_abs', mean_abs FROM " + activations + runs + "\n"
+        + "  UNION ALL SELECT " + columns + "'zero_fraction', zero_fraction FROM " + activations + runs + "),\n"
         // BETWEEN leaves out NULL, NaN and the infinities in both engines (NaN sorts above every number)
         + "f AS (SELECT * FROM v WHERE value BETWEEN -1.0E308 AND 1.0E308),\n"
         + "m AS (SELECT run_id AS m_run, layer_index AS m_layer, iteration AS m_iteration, stat AS m_stat, "

@@ -298,7 +298,8 @@ public abstract class SqlReportEngine implements ReportEngine {
     if (windows.isEmpty()) {
       return List.of();
     }
-    return read(ReportSql.workerSteps(dialect, windows), List.of(WorkerStepRow.Column.values()), WorkerStepRow::read);
+    return read(ReportSql.workerSteps(dialect, windows, deduplicate(windows)), List.of(WorkerStepRow.Column.values()),
+        WorkerStepRow::read);
   }
 
   @Override
@@ -306,7 +307,15 @@ public abstract class SqlReportEngine implements ReportEngine {
     if (windows.isEmpty()) {
       return List.of();
     }
-    return read(ReportSql.workerDisagreement(windows, factor, zeroDifference), List.of(WorkerStatRow.Column.values()),
-        WorkerStatRow::read);
+    return read(ReportSql.workerDisagreement(windows, factor, zeroDifference, deduplicate(windows)),
+        List.of(WorkerStatRow.Column.values()), WorkerStatRow::read);
+  }
+
+  /**
+   * Whether the runs must be read de-duplicated: unless {@link #layerIterations} found every one of them free of
+   * duplicates (the raw rows then give the same numbers without a window over the whole log).
+   */
+  private boolean deduplicate(Collection<Windows> windows) {
+    return windows.stream().map(Windows::runId).anyMatch(r -> !checkedRuns.contains(r) || runsWithDuplicates.contains(r));
   }
 }

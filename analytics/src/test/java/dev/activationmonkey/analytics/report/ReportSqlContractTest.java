@@ -77,9 +77,13 @@ class ReportSqlContractTest {
             FinalAccuracyRow.class),
         new Case("evaluations", ReportSql.evaluations(runs), List.of(EvaluationRow.Column.values()),
             EvaluationRow.class),
-        new Case("workerSteps", ReportSql.workerSteps(dialect, windows), List.of(WorkerStepRow.Column.values()),
+        new Case("workerSteps", ReportSql.workerSteps(dialect, windows, true), List.of(WorkerStepRow.Column.values()),
             WorkerStepRow.class),
-        new Case("workerDisagreement", ReportSql.workerDisagreement(windows, 3.0, 0.3),
+        new Case("workerSteps, raw rows", ReportSql.workerSteps(dialect, windows, false),
+            List.of(WorkerStepRow.Column.values()), WorkerStepRow.class),
+        new Case("workerDisagreement", ReportSql.workerDisagreement(windows, 3.0, 0.3, true),
+            List.of(WorkerStatRow.Column.values()), WorkerStatRow.class),
+        new Case("workerDisagreement, raw rows", ReportSql.workerDisagreement(windows, 3.0, 0.3, false),
             List.of(WorkerStatRow.Column.values()), WorkerStatRow.class)));
     for (KeySpace k : Arrays.asList(null, keys)) {
       for (String source : List.of("snapshots_all", "snapshots")) {
