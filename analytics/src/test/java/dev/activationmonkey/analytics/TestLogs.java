@@ -53,19 +53,46 @@ public final class TestLogs {
           updateW, n);
     }
 
+    /** The layer with {@code {w}} in its expressions replaced by the worker's number. */
+    Layer forWorker(int w) {
+      String n = Integer.toString(w);
+      return new Layer(index, activation, neurons, firingRate.replace("{w}", n), zeroFraction.replace("{w}", n),
+          saturated.replace("{w}", n), gradientW.replace("{w}", n), nanCount.replace("{w}", n),
+          parameterW.replace("{w}", n), updateW.replace("{w}", n), activationNanCount.replace("{w}", n));
+    }
+
     public Layer updateW(String u) {
       return new Layer(index, activation, neurons, firingRate, zeroFraction, saturated, gradientW, nanCount, parameterW, u, activationNanCount);
     }
   }
 
+  /** Every worker takes this many milliseconds per iteration unless a test says otherwise. */
+  public static final long MS_PER_ITERATION = 100;
+
   /**
    * Writes a run: for each worker, one activation file and one file each of gradients, parameters and
-   * updates (W, and b at a fifth of W's L2 norm), for iterations 0..iterations-1.
+   * updates (W, and b at a fifth of W's L2 norm), for iterations 0..iterations-1. Worker {@code w} runs on
+   * executor {@code exec-w} of host {@code host-w}, one iteration every {@link #MS_PER_ITERATION} ms.
    */
   public static void writeRun(Path root, String runId, int iterations, int workers, int attempt, List<Layer> layers) {
+    long[] pace = new long[workers];
+    java.util.Arrays.fill(pace, MS_PER_ITERATION);
+    writeRun(root, runId, iterations, attempt, layers, pace);
+  }
+
+  /**
+   * As {@link #writeRun(Path, String, int, int, int, List)}, with one worker per element of
+   * {@code msPerIteration}: worker w logs iteration i at {@code i * msPerIteration[w]} ms after the run's start.
+   * A layer's expressions may name the worker as {@code {w}} (e.g. {@code CASE WHEN {w} = 2 THEN 5.0 ELSE 0.5 END}).
+   */
+  public static void writeRun(Path root, String runId, int iterations, int attempt, List<Layer> layers,
+      long[] msPerIteration) {
+    int workers = msPerIteration.length;
     try (SnapshotFileWriter w = new SnapshotFileWriter(root)) {
-      for (Layer layer : layers) {
+      for (Layer any : layers) {
         for (int worker = 0; worker < workers; worker++) {
+          Layer layer = any.forWorker(worker);
+          long pace = msPerIteration[worker];
           String file = "monkey.snapshots+" + worker + "+" + (attempt * 1_000_000 + layer.index() * 10_000) + "+"
               + (attempt * 1_000_000 + layer.index() * 10_000 + iterations * 2 - 1) + ".parquet";
           Map<String, String> common = new LinkedHashMap<>();
@@ -75,6 +102,9 @@ public final class TestLogs {
           common.put("iteration", "i");
           common.put("epoch", "i // 50");
           common.put("layer_index", Integer.toString(layer.index()));
+          common.put("executor_id", "'exec-" + worker + "'");
+          common.put("host", "'host-" + worker + "'");
+          common.put("timestamp", "epoch_ms(1735689600000 + i * " + pace + ")");
           common.put("layer_name", "'dense" + layer.index() + "'");
           common.put("activation_function", "'" + layer.activation() + "'");
           common.put("kafka_offset", (attempt * 1_000_000 + layer.index() * 10_000) + " + i");
@@ -96,6 +126,7 @@ public final class TestLogs {
             Map<String, String> p = new LinkedHashMap<>(common);
             p.put("iteration", "i // 2");
             p.put("epoch", "(i // 2) // 50");
+            p.put("timestamp", "epoch_ms(1735689600000 + (i // 2) * " + pace + ")");
             p.put("parameter_name", "CASE WHEN i % 2 = 0 THEN 'W' ELSE 'b' END");
             // Expressions are over the iteration: substitute it before the W/b split.
             String value = "(" + w2.replace("i", "(i // 2)") + ")";

@@ -42,16 +42,34 @@ public final class Remedies {
       + "(mcxent with softmax, xent with sigmoid)", "the output layer's loss");
   static final Remedy MORE_CAPACITY = new Remedy("more capacity: wider layers", "the layers' size / filters");
 
-  private static final Map<String, List<Remedy>> BY_RULE = Map.of(
-      "dead-neurons", List.of(LOWER_LEARNING_RATE, SCHEDULE, HE_INIT, LEAKY_RELU, BATCH_NORM),
-      "lazy-neurons", List.of(HE_INIT, LEAKY_RELU, NORMALIZE_INPUTS, BATCH_NORM),
-      "saturation", List.of(XAVIER_INIT, NORMALIZE_INPUTS, BATCH_NORM, FEWER_SIGMOIDS, LOWER_LEARNING_RATE),
-      "vanishing-gradient", List.of(FEWER_SIGMOIDS, HE_INIT, XAVIER_INIT, BATCH_NORM,
-          new Remedy("a shallower network or residual connections", null)),
-      "exploding-gradient", List.of(CLIP, LOWER_LEARNING_RATE, SCHEDULE, NORMALIZE_INPUTS),
-      "non-finite", List.of(LOWER_LEARNING_RATE, CLIP, NORMALIZE_INPUTS, CHECK_DATA),
-      "overfitting", List.of(L2, DROPOUT, FEWER_EPOCHS, MORE_DATA),
-      "learning-stalled", List.of(RAISE_LEARNING_RATE, ADAPTIVE_UPDATER, LOSS_MATCHES_OUTPUT, MORE_CAPACITY));
+  static final Remedy CHECK_HOST = new Remedy("check the executor's host: other jobs competing for its CPUs, "
+      + "memory pressure and long GC pauses, a slow disk or network (the Spark UI's task and GC times per executor)",
+      null);
+  static final Remedy CHECK_SHARD_SIZE = new Remedy("check the worker's data shard is not larger or slower to "
+      + "read than the others' (examples per partition, files on a slow store)", null);
+  static final Remedy FEWER_WORKERS = new Remedy("leave the host out of the cluster, or run fewer workers so "
+      + "each gets a healthy executor", "training.workers");
+  static final Remedy AVERAGE_LESS_OFTEN = new Remedy("average less often, so the others wait for it less often "
+      + "(parameter averaging)", "training.parameter-averaging.averaging-frequency");
+  static final Remedy CHECK_SHARD = new Remedy("check the worker's data shard: corrupt, mislabelled or "
+      + "differently scaled examples, or a shard of few classes", null);
+  static final Remedy CHECK_EXECUTOR = new Remedy("check the executor's host: its native backend (ND4J/BLAS "
+      + "build, CPU or GPU) and library versions against the other executors', a faulty device", null);
+  static final Remedy RESHUFFLE = new Remedy("rerun with another shuffle seed: a disagreement that follows the "
+      + "examples to another worker is the data, one that stays on the host is the executor", "data.shuffle-seed");
+
+  private static final Map<String, List<Remedy>> BY_RULE = Map.ofEntries(
+      Map.entry("dead-neurons", List.of(LOWER_LEARNING_RATE, SCHEDULE, HE_INIT, LEAKY_RELU, BATCH_NORM)),
+      Map.entry("lazy-neurons", List.of(HE_INIT, LEAKY_RELU, NORMALIZE_INPUTS, BATCH_NORM)),
+      Map.entry("saturation", List.of(XAVIER_INIT, NORMALIZE_INPUTS, BATCH_NORM, FEWER_SIGMOIDS, LOWER_LEARNING_RATE)),
+      Map.entry("vanishing-gradient", List.of(FEWER_SIGMOIDS, HE_INIT, XAVIER_INIT, BATCH_NORM,
+          new Remedy("a shallower network or residual connections", null))),
+      Map.entry("exploding-gradient", List.of(CLIP, LOWER_LEARNING_RATE, SCHEDULE, NORMALIZE_INPUTS)),
+      Map.entry("non-finite", List.of(LOWER_LEARNING_RATE, CLIP, NORMALIZE_INPUTS, CHECK_DATA)),
+      Map.entry("overfitting", List.of(L2, DROPOUT, FEWER_EPOCHS, MORE_DATA)),
+      Map.entry("learning-stalled", List.of(RAISE_LEARNING_RATE, ADAPTIVE_UPDATER, LOSS_MATCHES_OUTPUT, MORE_CAPACITY)),
+      Map.entry("straggler", List.of(CHECK_HOST, CHECK_SHARD_SIZE, FEWER_WORKERS, AVERAGE_LESS_OFTEN)),
+      Map.entry("worker-disagreement", List.of(CHECK_SHARD, CHECK_EXECUTOR, RESHUFFLE, NORMALIZE_INPUTS)));
 
   /** The remedies of a rule; empty for a rule without any. */
   public static List<Remedy> of(String rule) {

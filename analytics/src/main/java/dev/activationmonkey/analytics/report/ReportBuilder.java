@@ -73,16 +73,31 @@ public final class ReportBuilder {
     for (EvaluationRow e : engine.evaluations(runs)) {
       evaluations.computeIfAbsent(e.runId(), r -> new ArrayList<>()).add(e);
     }
+    // Per-worker health, only where there are workers to compare (a run of one worker never fires these rules).
+    Map<String, Integer> workers = new LinkedHashMap<>();
+    byRun.forEach((run, rows) -> workers.put(run, rows.stream().mapToInt(LayerIterationRow::workers).max().orElse(0)));
+    Map<String, List<WorkerStepRow>> steps = new LinkedHashMap<>();
+    for (WorkerStepRow r : engine.workerSteps(runs.stream().filter(r -> workers.get(r) >= 2).map(windows::get).toList())) {
+      steps.computeIfAbsent(r.runId(), k -> new ArrayList<>()).add(r);
+    }
+    Map<String, List<WorkerStatRow>> stats = new LinkedHashMap<>();
+    for (WorkerStatRow r : engine.workerDisagreement(runs.stream()
+        .filter(r -> workers.get(r) >= ReportSql.MIN_WORKERS_TO_COMPARE).map(windows::get).toList(),
+        thresholds.get(Thresholds.DISAGREE_FACTOR), thresholds.get(Thresholds.DISAGREE_ZERO))) {
+      stats.computeIfAbsent(r.runId(), k -> new ArrayList<>()).add(r);
+    }
     List<RunReport> reports = new ArrayList<>();
     for (String run : runs) {
       reports.add(runReport(run, windows.get(run), byRun.get(run), neurons.getOrDefault(run, Map.of()),
-          accuracy.getOrDefault(run, Double.NaN), evaluations.getOrDefault(run, List.of())));
+          accuracy.getOrDefault(run, Double.NaN), evaluations.getOrDefault(run, List.of()),
+          steps.getOrDefault(run, List.of()), stats.getOrDefault(run, List.of())));
     }
     return new Report(dataset, engine.name(), reports, engine.badFiles(), thresholds);
   }
 
   private RunReport runReport(String run, Windows w, List<LayerIterationRow> rows,
-      Map<Integer, List<NeuronWindowRow>> neurons, double accuracy, List<EvaluationRow> evaluations) {
+      Map<Integer, List<NeuronWindowRow>> neurons, double accuracy, List<EvaluationRow> evaluations,
+      List<WorkerStepRow> steps, List<WorkerStatRow> stats) {
     Map<Integer, List<LayerIterationRow>> byLayer = new TreeMap<>();
     rows.forEach(r -> byLayer.computeIfAbsent(r.layerIndex(), l -> new ArrayList<>()).add(r));
     int lastWindow = w.lastWindow();
@@ -178,6 +193,8 @@ public final class ReportBuilder {
       }
     }
     evaluationAlerts(run, layers, evaluations, alerts);
+    stragglers(run, w, steps, alerts);
+    disagreements(run, w, stats, alerts);
     alerts.sort(Comparator.comparing(Alert::level).reversed()
         .thenComparing(a -> a.layerIndex() == null ? -1 : a.layerIndex()));
     List<Diagnosis> diagnoses = Diagnoses.group(alerts, layers, lastLayer);
@@ -369,6 +386,119 @@ public final class ReportBuilder {
             Map.of("relative_change", change, "test_loss_min", min, "test_loss_max", max, "epochs", (double) k),
             new Onset(tail.get(0).iteration(), tail.get(0).iteration(), true), Remedies.of("learning-stalled")));
       }
+    }
+  }
+
+  /** "worker 2 (executor 3 on host-b)": a partition on one executor and host. */
+  static String worker(int partitionId, String executorId, String host) {
+    return "worker " + partitionId + " (executor " + executorId + " on " + host + ")";
+  }
+
+  private static boolean sameWorker(WorkerStepRow a, WorkerStepRow b) {
+    return a.partitionId() == b.partitionId() && java.util.Objects.equals(a.executorId(), b.executorId())
+        && java.util.Objects.equals(a.host(), b.host());
+  }
+
+  /**
+   * straggler: a worker whose median time per iteration is straggler.slowdown.warn (error) times the median of the
+   * other workers' (their whole-run medians); the onset is the first window where that holds of the windows' medians.
+   */
+  private void stragglers(String run, Windows w, List<WorkerStepRow> steps, List<Alert> alerts) {
+    List<WorkerStepRow> whole = steps.stream()
+        .filter(r -> r.window() == WorkerStepRow.WHOLE_RUN && Double.isFinite(r.stepMillis()))
+        .sorted(Comparator.comparingInt(WorkerStepRow::partitionId)).toList();
+    if (whole.size() < 2) {
+      return;
+    }
+    double warn = thresholds.get(Thresholds.STRAGGLER_WARN);
+    for (WorkerStepRow r : whole) {
+      double others = Stat.median(whole.stream().filter(o -> !sameWorker(o, r)).mapToDouble(WorkerStepRow::stepMillis)
+          .toArray());
+      if (!(others > 0)) {
+        continue;
+      }
+      double slowdown = r.stepMillis() / others;
+      Alert.Level level = level(slowdown >= thresholds.get(Thresholds.STRAGGLER_ERROR), slowdown >= warn);
+      if (level == null) {
+        continue;
+      }
+      double[] perWindow = new double[w.lastWindow() + 1];
+      for (int k = 0; k <= w.lastWindow(); k++) {
+        int window = k;
+        List<WorkerStepRow> in = steps.stream().filter(o -> o.window() == window).toList();
+        double own = in.stream().filter(o -> sameWorker(o, r)).mapToDouble(WorkerStepRow::stepMillis).findFirst()
+            .orElse(Double.NaN);
+        double rest = Stat.median(in.stream().filter(o -> !sameWorker(o, r)).mapToDouble(WorkerStepRow::stepMillis)
+            .toArray());
+        perWindow[k] = rest > 0 ? own / rest : Double.NaN;
+      }
+      alerts.add(new Alert(level, "straggler", run, null, "", w.firstIteration(), w.lastIteration(),
+          String.format("%s takes %s ms per iteration (median of %d steps), %sx the other %d workers' median of %s ms: "
+              + "synchronous training waits for it", worker(r.partitionId(), r.executorId(), r.host()),
+              Format.fixed(r.stepMillis(), 1), r.steps(), Format.fixed(slowdown, 1), whole.size() - 1,
+              Format.fixed(others, 1)),
+          Map.of("partition_id", (double) r.partitionId(), "step_ms", r.stepMillis(), "others_step_ms", others,
+              "slowdown", slowdown),
+          onset(w, perWindow, v -> v >= warn), Remedies.of("straggler")));
+    }
+  }
+
+  private static String statName(String stat) {
+    return switch (stat) {
+      case "gradient_l2" -> "gradient L2 norm";
+      case "activation_mean_abs" -> "activation mean |x|";
+      default -> "activation zero fraction";
+    };
+  }
+
+  /**
+   * worker-disagreement: a worker whose gradient L2 norm, activation mean |x| or zero fraction of some layer is off
+   * the median of all workers' at the same iteration (by worker.disagree.factor, or worker.disagree.zero.diff) in at
+   * least worker.disagree.share of the compared iterations. One alert per worker, naming its worst layers and
+   * statistics; the onset is the first window where one of those held at that share.
+   */
+  private void disagreements(String run, Windows w, List<WorkerStatRow> stats, List<Alert> alerts) {
+    double share = thresholds.get(Thresholds.DISAGREE_SHARE);
+    Map<List<Object>, List<WorkerStatRow>> byWorker = new TreeMap<>(Comparator.comparing(Object::toString));
+    for (WorkerStatRow r : stats) {
+      byWorker.computeIfAbsent(List.of(r.partitionId(), String.valueOf(r.executorId()), String.valueOf(r.host())),
+          k -> new ArrayList<>()).add(r);
+    }
+    for (List<WorkerStatRow> rows : byWorker.values()) {
+      List<WorkerStatRow> findings = rows.stream().filter(r -> r.window() == WorkerStepRow.WHOLE_RUN
+              && r.compared() > 0 && r.disagreeing() > 0 && (double) r.disagreeing() / r.compared() >= share)
+          .sorted(Comparator.comparingDouble((WorkerStatRow r) -> -(double) r.disagreeing() / r.compared())
+              .thenComparingInt(WorkerStatRow::layerIndex).thenComparing(WorkerStatRow::stat))
+          .toList();
+      if (findings.isEmpty()) {
+        continue;
+      }
+      WorkerStatRow worst = findings.get(0);
+      double[] perWindow = new double[w.lastWindow() + 1];
+      java.util.Arrays.fill(perWindow, Double.NaN);
+      for (WorkerStatRow r : rows) {
+        boolean found = findings.stream().anyMatch(f -> f.layerIndex() == r.layerIndex() && f.stat().equals(r.stat()));
+        if (found && r.window() >= 0 && r.window() < perWindow.length && r.compared() > 0) {
+          double s = (double) r.disagreeing() / r.compared();
+          perWindow[r.window()] = Double.isNaN(perWindow[r.window()]) ? s : Math.max(perWindow[r.window()], s);
+        }
+      }
+      List<String> parts = new ArrayList<>();
+      for (WorkerStatRow f : findings.subList(0, Math.min(3, findings.size()))) {
+        String deviation = f.stat().equals("zero_fraction")
+            ? String.format("%+.2f from", f.deviation()) : Format.fixed(f.deviation(), 2) + "x";
+        parts.add(String.format("layer %d %s %s the median in %s of %d iterations", f.layerIndex(),
+            statName(f.stat()), deviation, Format.pct((double) f.disagreeing() / f.compared()), f.compared()));
+      }
+      String more = findings.size() > 3 ? String.format(" (and %d more)", findings.size() - 3) : "";
+      alerts.add(new Alert(Alert.Level.WARN, "worker-disagreement", run, null, "", w.firstIteration(),
+          w.lastIteration(), String.format("%s disagrees with the other workers at the same iterations: %s%s: "
+              + "a bad data shard or a broken executor", worker(worst.partitionId(), worst.executorId(), worst.host()),
+              String.join("; ", parts), more),
+          Map.of("partition_id", (double) worst.partitionId(), "share", (double) worst.disagreeing() / worst.compared(),
+              "deviation", worst.deviation(), "layer_index", (double) worst.layerIndex(),
+              "findings", (double) findings.size()),
+          onset(w, perWindow, v -> v >= share), Remedies.of("worker-disagreement")));
     }
   }
 

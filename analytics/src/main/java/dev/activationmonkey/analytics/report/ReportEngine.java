@@ -33,6 +33,18 @@ public interface ReportEngine extends AutoCloseable {
   /** Every run's test evaluations, by run and epoch; empty where none was logged. */
   List<EvaluationRow> evaluations(Collection<String> runIds);
 
+  /**
+   * Per run, worker and window (and the whole run), the worker's median time per iteration
+   * ({@link ReportSql#workerSteps}).
+   */
+  List<WorkerStepRow> workerSteps(Collection<Windows> windows);
+
+  /**
+   * Per run, worker, layer, statistic and window (and the whole run), how often the worker's value was off the
+   * median of all workers' at the same iteration ({@link ReportSql#workerDisagreement}).
+   */
+  List<WorkerStatRow> workerDisagreement(Collection<Windows> windows, double factor, double zeroDifference);
+
   /** Files left out as unreadable, with the reader's error. */
   Map<String, String> badFiles();
 

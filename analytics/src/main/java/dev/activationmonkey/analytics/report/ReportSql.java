@@ -37,6 +37,11 @@ public final class ReportSql {
       String div(String dividend, long divisor) {
         return "(" + dividend + " // " + divisor + ")";
       }
+
+      @Override
+      String epochMillis(String column) {
+        return "epoch_ms(\"" + column + "\")";
+      }
     },
     SPARK {
       @Override
@@ -59,6 +64,11 @@ public final class ReportSql {
       String div(String dividend, long divisor) {
         return "(" + dividend + " div " + divisor + ")";
       }
+
+      @Override
+      String epochMillis(String column) {
+        return "unix_millis(CAST(`" + column + "` AS TIMESTAMP))"; // TIMESTAMP_NTZ too (files not UTC-adjusted)
+      }
     };
 
     /** Rows (run_id, layer_index, win, rate, neuron (0-based), iteration, partition_id) from a relation with a firing_rate list. */
@@ -72,6 +82,9 @@ public final class ReportSql {
 
     /** Integer division of a non-negative BIGINT by a positive constant. */
     abstract String div(String dividend, long divisor);
+
+    /** A timestamp column (whose name may be a keyword) as milliseconds since the epoch, a BIGINT. */
+    abstract String epochMillis(String column);
   }
 
   /** The runs in the log, in order (one column, {@link ScalarColumn#RUN_ID}). */
@@ -480,6 +493,106 @@ public final class ReportSql {
       case LOSS -> "avg(loss)";
       case ACCURACY -> "avg(accuracy)";
     }) + " FROM evaluations WHERE run_id IN (" + inList(runIds) + ") GROUP BY run_id, epoch ORDER BY 1, 2";
+  }
+
+  /** A worker's statistic is compared with the others' only where at least this many workers logged it. */
+  public static final int MIN_WORKERS_TO_COMPARE = 3;
+
+  /** A worker: a partition on one executor and host (a partition that moved is a worker per placement). */
+  private static final String WORKER = "run_id, partition_id, executor_id, host";
+
+  /**
+   * Each worker's pace ({@link WorkerStepRow.Column}): per worker (partition, executor, host) and window, and
+   * over the whole run (window {@link WorkerStepRow#WHOLE_RUN}), the median over its steps of the time between
+   * two consecutive logged iterations divided by the iterations between them (the latest snapshot timestamp of
+   * each iteration). A median, not a mean: with synchronous averaging
+   * every worker's mean pace is the slowest one's (the others wait at each average), while a straggler's
+   * typical step stays slow.
+   *
+   * @param deduplicate read the de-duplicated {@code snapshots}; false reads {@code snapshots_all}, exact for runs
+   *     known to hold no duplicate (and far cheaper: no window over the whole log)
+   */
+  public static String workerSteps(Dialect dialect, Collection<Windows> windows, boolean deduplicate) {
+    String runs = inList(windows.stream().map(Windows::runId).toList());
+    String over = " OVER (PARTITION BY " + WORKER + " ORDER BY iteration)";
+    String with = "WITH t AS (SELECT " + WORKER + ", iteration, max(" + dialect.epochMillis("timestamp")
+        + ") AS ms FROM " + (deduplicate ? "snapshots" : "snapshots_all") + " WHERE run_id IN (" + runs + ") GROUP BY " + WORKER + ", iteration),\n"
+        + "s AS (SELECT " + WORKER + ", iteration, CAST(ms - lag(ms)" + over + " AS DOUBLE) / (iteration - lag(iteration)"
+        + over + ") AS step FROM t),\n"
+        + "w AS (SELECT " + WORKER + ", " + windowExpression(windows) + " AS win, step FROM s WHERE step IS NOT NULL)\n";
+    return with + "SELECT " + selectList(WorkerStepRow.Column.class, c -> stepColumn(c, "win"))
+        + " FROM w GROUP BY " + WORKER + ", win\nUNION ALL SELECT "
+        + selectList(WorkerStepRow.Column.class, c -> stepColumn(c, "CAST(" + WorkerStepRow.WHOLE_RUN + " AS INT)"))
+        + " FROM w GROUP BY " + WORKER;
+  }
+
+  private static String stepColumn(WorkerStepRow.Column c, String window) {
+    return switch (c) {
+      case RUN_ID -> "run_id";
+      case PARTITION_ID -> "partition_id";
+      case EXECUTOR_ID -> "executor_id";
+      case HOST -> "host";
+      case WINDOW -> window;
+      case STEP_MILLIS -> "median(step)";
+      case STEPS -> "count(*)";
+    };
+  }
+
+  /**
+   * How far each worker's statistics are from the median of every worker's at the same layer and iteration
+   * ({@link WorkerStatRow.Column}): the layer's whole gradient L2 norm ({@code gradient_l2}), its activations'
+   * mean |x| ({@code activation_mean_abs}) and zero fraction ({@code zero_fraction}), compared where at least
+   * {@link #MIN_WORKERS_TO_COMPARE} workers logged the value (so one worker cannot move the median it is compared
+   * with) and the value is finite. Per worker, layer, statistic and window, and over the whole run (window
+   * {@link WorkerStepRow#WHOLE_RUN}): the iterations compared and those where the worker was off, i.e. value and
+   * median differ by {@code factor} or more (max / min of the two, the norms and mean |x| are not negative) or,
+   * for the zero fraction, by {@code zeroDifference} or more.
+   *
+   * @param deduplicate read the de-duplicated views; false reads {@code snapshots_all}, exact for runs known to
+   *     hold no duplicate
+   */
+  public static String workerDisagreement(Collection<Windows> windows, double factor, double zeroDifference,
+      boolean deduplicate) {
+    String runs = "run_id IN (" + inList(windows.stream().map(Windows::runId).toList()) + ")";
+    String gradients = deduplicate ? "gradients WHERE " : "snapshots_all WHERE kind = 'gradient' AND ";
+    String activations = deduplicate ? "activations WHERE " : "snapshots_all WHERE kind = 'activation' AND ";
+    String columns = WORKER + ", layer_index, iteration, ";
+    String with = "WITH v AS (SELECT " + columns + "'gradient_l2' AS stat, sqrt(sum(l2_norm * l2_norm)) AS value "
+        + "FROM " + gradients + runs + " GROUP BY " + WORKER + ", layer_index, iteration\n"
+        + "  UNION ALL SELECT " + columns + "'activation_mean_abs', mean_abs FROM " + activations + runs + "\n"
+        + "  UNION ALL SELECT " + columns + "'zero_fraction', zero_fraction FROM " + activations + runs + "),\n"
+        // BETWEEN leaves out NULL, NaN and the infinities in both engines (NaN sorts above every number)
+        + "f AS (SELECT * FROM v WHERE value BETWEEN -1.0E308 AND 1.0E308),\n"
+        + "m AS (SELECT run_id AS m_run, layer_index AS m_layer, iteration AS m_iteration, stat AS m_stat, "
+        + "median(value) AS med FROM f GROUP BY run_id, layer_index, iteration, stat HAVING count(*) >= "
+        + MIN_WORKERS_TO_COMPARE + "),\n"
+        + "d AS (SELECT " + WORKER + ", layer_index, stat, " + windowExpression(windows) + " AS win, "
+        + "CASE WHEN stat = 'zero_fraction' THEN abs(value - med) >= CAST(" + zeroDifference + " AS DOUBLE) "
+        + "ELSE greatest(value, med) > 0 AND greatest(value, med) >= CAST(" + factor + " AS DOUBLE) * least(value, med) "
+        + "END AS off, CASE WHEN stat = 'zero_fraction' THEN value - med WHEN value > 0 AND med > 0 THEN ln(value / med) "
+        + "END AS dev FROM f JOIN m ON run_id = m_run AND layer_index = m_layer AND iteration = m_iteration "
+        + "AND stat = m_stat)\n";
+    return with + "SELECT " + selectList(WorkerStatRow.Column.class, c -> statColumn(c, "win"))
+        + " FROM d GROUP BY " + WORKER + ", layer_index, stat, win\nUNION ALL SELECT "
+        + selectList(WorkerStatRow.Column.class, c -> statColumn(c, "CAST(" + WorkerStepRow.WHOLE_RUN + " AS INT)"))
+        + " FROM d GROUP BY " + WORKER + ", layer_index, stat";
+  }
+
+  private static String statColumn(WorkerStatRow.Column c, String window) {
+    return switch (c) {
+      case RUN_ID -> "run_id";
+      case PARTITION_ID -> "partition_id";
+      case EXECUTOR_ID -> "executor_id";
+      case HOST -> "host";
+      case LAYER_INDEX -> "layer_index";
+      case STAT -> "stat";
+      case WINDOW -> window;
+      case COMPARED -> "count(*)";
+      case DISAGREEING -> "CAST(sum(CASE WHEN off THEN 1 ELSE 0 END) AS BIGINT)";
+      // over the iterations where it was off: how far off it is when it disagrees
+      case DEVIATION -> "CASE WHEN stat = 'zero_fraction' THEN avg(CASE WHEN off THEN dev END) "
+          + "ELSE exp(avg(CASE WHEN off THEN dev END)) END";
+    };
   }
 
   /** The window number of an iteration, per run (a CASE, so both engines evaluate it alike without a join). */

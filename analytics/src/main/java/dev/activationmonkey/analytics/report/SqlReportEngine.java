@@ -292,4 +292,30 @@ public abstract class SqlReportEngine implements ReportEngine {
     }
     return read(ReportSql.evaluations(runIds), List.of(EvaluationRow.Column.values()), EvaluationRow::read);
   }
+
+  @Override
+  public List<WorkerStepRow> workerSteps(Collection<Windows> windows) {
+    if (windows.isEmpty()) {
+      return List.of();
+    }
+    return read(ReportSql.workerSteps(dialect, windows, deduplicate(windows)), List.of(WorkerStepRow.Column.values()),
+        WorkerStepRow::read);
+  }
+
+  @Override
+  public List<WorkerStatRow> workerDisagreement(Collection<Windows> windows, double factor, double zeroDifference) {
+    if (windows.isEmpty()) {
+      return List.of();
+    }
+    return read(ReportSql.workerDisagreement(windows, factor, zeroDifference, deduplicate(windows)),
+        List.of(WorkerStatRow.Column.values()), WorkerStatRow::read);
+  }
+
+  /**
+   * Whether the runs must be read de-duplicated: unless {@link #layerIterations} found every one of them free of
+   * duplicates (the raw rows then give the same numbers without a window over the whole log).
+   */
+  private boolean deduplicate(Collection<Windows> windows) {
+    return windows.stream().map(Windows::runId).anyMatch(r -> !checkedRuns.contains(r) || runsWithDuplicates.contains(r));
+  }
 }

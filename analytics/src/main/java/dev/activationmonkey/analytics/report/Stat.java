@@ -22,4 +22,15 @@ public record Stat(double sum, long count) {
     }
     return count == 0 ? Double.NaN : sum / count;
   }
+
+  /** The median of the values (the mean of the middle two for an even count); NaN for none. */
+  public static double median(double[] values) {
+    if (values.length == 0) {
+      return Double.NaN;
+    }
+    double[] v = values.clone();
+    java.util.Arrays.sort(v);
+    int mid = v.length / 2;
+    return v.length % 2 == 1 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
+  }
 }

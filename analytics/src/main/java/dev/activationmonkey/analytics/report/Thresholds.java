@@ -61,6 +61,21 @@ public final class Thresholds {
       "learning-stalled warns when those losses vary by less than this share of their mean while every layer's "
           + "update ratio is healthy (between update.ratio.low.warn and update.ratio.high.warn).");
 
+  public static final Key STRAGGLER_WARN = key("straggler.slowdown.warn", 2.0, 1, Double.MAX_VALUE,
+      "straggler warns when a worker's median time per iteration (between its consecutive logged iterations, from "
+          + "the snapshots' timestamps) is this many times the median of the other workers'.");
+  public static final Key STRAGGLER_ERROR = key("straggler.slowdown.error", 5.0, 1, Double.MAX_VALUE,
+      "straggler is an error from this slowdown on.");
+  public static final Key DISAGREE_FACTOR = key("worker.disagree.factor", 3.0, 1, Double.MAX_VALUE,
+      "worker-disagreement: a worker's gradient L2 norm or activation mean |x| of a layer is off at an iteration "
+          + "when it and the median of all workers' (at least 3) differ by this factor or more.");
+  public static final Key DISAGREE_ZERO = key("worker.disagree.zero.diff", 0.3, 0, 1,
+      "worker-disagreement: a worker's activation zero fraction is off when it differs from the workers' median "
+          + "by this much or more.");
+  public static final Key DISAGREE_SHARE = key("worker.disagree.share", 0.5, 0, 1,
+      "worker-disagreement warns when a worker is off in at least this share of the compared iterations of a layer "
+          + "and statistic (consistently, not once).");
+
   private static Map<String, Key> keys;
 
   private static Key key(String name, double value, double min, double max, String doc) {
@@ -113,6 +128,7 @@ public final class Thresholds {
     t.requireOrdered(EXPLODING_WARN, EXPLODING_ERROR);
     t.requireOrdered(UPDATE_HIGH_WARN, UPDATE_HIGH_ERROR);
     t.requireOrdered(UPDATE_LOW_WARN, UPDATE_HIGH_WARN);
+    t.requireOrdered(STRAGGLER_WARN, STRAGGLER_ERROR);
     return t;
   }
 

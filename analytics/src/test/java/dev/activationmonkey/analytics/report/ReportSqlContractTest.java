@@ -35,9 +35,12 @@ class ReportSqlContractTest {
   /** One query: its SQL, its contract, and the record its rows are read into (null: a one-column query). */
   record Case(String name, String sql, List<? extends ResultColumn> contract, Class<? extends Record> row) {}
 
-  /** A small log with every kind, two workers, a NaN, a retried worker and evaluations: every query returns rows. */
+  /**
+   * A small log with every kind, three workers (the fewest whose statistics are compared), a NaN, a retried worker
+   * and evaluations: every query returns rows.
+   */
   static void writeLog(Path root) throws Exception {
-    TestLogs.writeRun(root, "a", 30, 2, 0, List.of(Layer.healthy(0),
+    TestLogs.writeRun(root, "a", 30, 3, 0, List.of(Layer.healthy(0),
         Layer.healthy(1).nanCount("CASE WHEN i > 20 THEN 1 ELSE 0 END")));
     TestLogs.writeRun(root, "a", 30, 1, 1, List.of(Layer.healthy(1).zeroFraction("0.9")));
     Path evaluations = root.resolve("evaluations/run_id=a");
@@ -73,7 +76,15 @@ class ReportSqlContractTest {
         new Case("finalAccuracy", ReportSql.finalAccuracy(runs), List.of(FinalAccuracyRow.Column.values()),
             FinalAccuracyRow.class),
         new Case("evaluations", ReportSql.evaluations(runs), List.of(EvaluationRow.Column.values()),
-            EvaluationRow.class)));
+            EvaluationRow.class),
+        new Case("workerSteps", ReportSql.workerSteps(dialect, windows, true), List.of(WorkerStepRow.Column.values()),
+            WorkerStepRow.class),
+        new Case("workerSteps, raw rows", ReportSql.workerSteps(dialect, windows, false),
+            List.of(WorkerStepRow.Column.values()), WorkerStepRow.class),
+        new Case("workerDisagreement", ReportSql.workerDisagreement(windows, 3.0, 0.3, true),
+            List.of(WorkerStatRow.Column.values()), WorkerStatRow.class),
+        new Case("workerDisagreement, raw rows", ReportSql.workerDisagreement(windows, 3.0, 0.3, false),
+            List.of(WorkerStatRow.Column.values()), WorkerStatRow.class)));
     for (KeySpace k : Arrays.asList(null, keys)) {
       for (String source : List.of("snapshots_all", "snapshots")) {
         for (boolean nonFinite : new boolean[] {true, false}) {

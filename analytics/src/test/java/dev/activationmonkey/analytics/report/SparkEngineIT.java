@@ -27,6 +27,12 @@ class SparkEngineIT {
     TestLogs.writeRun(root, "exploding", 60, 2, 0, List.of(Layer.healthy(0).gradientW("0.1 * pow(10, i / 15.0)"),
         Layer.healthy(1).activation("sigmoid").saturated("0.6 + i / 1000.0").nanCount("CASE WHEN i > 40 THEN 1 ELSE 0 END")));
     TestLogs.writeRun(root, "42", 60, 2, 0, List.of(Layer.healthy(0), Layer.healthy(1).updateW("0.2")));
+    // Per-worker health: worker 3 is 6x slower than the others; worker 1's layer 0 is zero far more often and
+    // worker 2's layer 1 gradient 10x the others' from iteration 20 on.
+    TestLogs.writeRun(root, "workers", 60, 0, List.of(
+        Layer.healthy(0).zeroFraction("CASE WHEN {w} = 1 THEN 0.9 ELSE 0.5 END"),
+        Layer.healthy(1).gradientW("CASE WHEN {w} = 2 AND i >= 20 THEN 5.0 ELSE 0.5 END")),
+        new long[] {100, 110, 100, 600});
     // Test loss rising for the last two epochs: overfitting, read from the evaluations by both engines.
     try (dev.activationmonkey.analytics.fixtures.SnapshotFileWriter w =
         new dev.activationmonkey.analytics.fixtures.SnapshotFileWriter(root)) {
@@ -52,7 +58,7 @@ class SparkEngineIT {
     assertEquals("spark", spark.engine());
     assertEquals(List.of(bad.toString()), List.copyOf(spark.badFiles().keySet()));
     assertEquals(duck.badFiles().keySet(), spark.badFiles().keySet());
-    assertEquals(List.of("42", "dead", "exploding"), spark.runs().stream().map(RunReport::runId).toList());
+    assertEquals(List.of("42", "dead", "exploding", "workers"), spark.runs().stream().map(RunReport::runId).toList());
     assertEquals(duck.runs().size(), spark.runs().size());
     assertFalse(duck.alerts().isEmpty());
     for (int i = 0; i < duck.runs().size(); i++) {
@@ -113,6 +119,15 @@ class SparkEngineIT {
     assertTrue(spark.alerts().stream().anyMatch(a -> a.rule().equals("saturation")));
     assertTrue(spark.alerts().stream().anyMatch(a -> a.rule().equals("update-ratio") && a.runId().equals("42")));
     assertTrue(spark.alerts().stream().anyMatch(a -> a.rule().equals("non-finite")));
+    // Per-worker health, the same in both engines (and silent in the runs of two equal workers).
+    List<String> workerAlerts = spark.alerts().stream()
+        .filter(a -> a.rule().equals("straggler") || a.rule().equals("worker-disagreement"))
+        .map(a -> a.level() + " " + a.runId() + " " + a.rule() + " " + a.message().substring(0, a.message().indexOf(')') + 1))
+        .sorted().toList();
+    assertEquals(List.of("ERROR workers straggler worker 3 (executor exec-3 on host-3)",
+        "WARN workers worker-disagreement worker 1 (executor exec-1 on host-1)",
+        "WARN workers worker-disagreement worker 2 (executor exec-2 on host-2)"), workerAlerts);
+    assertEquals(duck.alerts().stream().map(Alert::message).toList(), spark.alerts().stream().map(Alert::message).toList());
   }
 
   @Test
