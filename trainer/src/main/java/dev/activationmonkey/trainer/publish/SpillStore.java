@@ -76,9 +76,14 @@ public final class SpillStore {
     try {
       if (out == null) {
         Files.createDirectories(directory);
-        openFile = directory.resolve("spill-" + OWNER + "-" + SEQUENCE.incrementAndGet() + ".open");
-        openChannel = FileChannel.open(openFile, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-        openChannel.lock(); // released by the OS if this JVM dies: then the file is claimable (see claimAll)
+        String name = "spill-" + OWNER + "-" + SEQUENCE.incrementAndGet();
+        // Created under a name no re-sender looks at, locked, then renamed (the lock stays with the file): an open
+        // file is never seen unlocked while its writer lives. Released by the OS if this JVM dies (see claimAll).
+        Path creating = directory.resolve(name + ".creating");
+        openChannel = FileChannel.open(creating, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        openChannel.lock();
+        openFile = directory.resolve(name + ".open");
+        Files.move(creating, openFile, StandardCopyOption.ATOMIC_MOVE);
         out = new DataOutputStream(new BufferedOutputStream(Channels.newOutputStream(openChannel), 1 << 16));
         out.write(MAGIC);
       }
@@ -91,6 +96,11 @@ public final class SpillStore {
       openRecords++;
       return true;
     } catch (IOException e) {
+      if (out == null) { // the file could not be set up: let the next append start over
+        closeQuietly(openChannel);
+        openChannel = null;
+        openFile = null;
+      }
       return false;
     }
   }
