@@ -402,10 +402,12 @@ public final class ReportBuilder {
   /**
    * straggler: a worker whose median time per iteration is straggler.slowdown.warn (error) times the median of the
    * other workers' (their whole-run medians); the onset is the first window where that holds of the windows' medians.
+   * Only workers with at least straggler.min.steps timed steps are judged.
    */
   private void stragglers(String run, Windows w, List<WorkerStepRow> steps, List<Alert> alerts) {
+    long minSteps = (long) thresholds.get(Thresholds.STRAGGLER_MIN_STEPS);
     List<WorkerStepRow> whole = steps.stream()
-        .filter(r -> r.window() == WorkerStepRow.WHOLE_RUN && Double.isFinite(r.stepMillis()))
+        .filter(r -> r.window() == WorkerStepRow.WHOLE_RUN && Double.isFinite(r.stepMillis()) && r.steps() >= minSteps)
         .sorted(Comparator.comparingInt(WorkerStepRow::partitionId)).toList();
     if (whole.size() < 2) {
       return;

@@ -66,6 +66,9 @@ public final class Thresholds {
           + "the snapshots' timestamps) is this many times the median of the other workers'.");
   public static final Key STRAGGLER_ERROR = key("straggler.slowdown.error", 5.0, 1, Double.MAX_VALUE,
       "straggler is an error from this slowdown on.");
+  public static final Key STRAGGLER_MIN_STEPS = key("straggler.min.steps", 20, 1, 1_000_000,
+      "straggler judges only workers with at least this many timed steps (a few iterations on a busy machine say "
+          + "little: found when 7 steps of one of two local-mode workers on a loaded 2-core machine read 2.3x).");
   public static final Key DISAGREE_FACTOR = key("worker.disagree.factor", 3.0, 1, Double.MAX_VALUE,
       "worker-disagreement: a worker's gradient L2 norm or activation mean |x| of a layer is off at an iteration "
           + "when it and the median of all workers' (at least 3) differ by this factor or more.");
