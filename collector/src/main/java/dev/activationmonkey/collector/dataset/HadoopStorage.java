@@ -35,10 +35,6 @@ final class HadoopStorage implements Storage {
     return root;
   }
 
-  @Override
-  public FileSystem fileSystem() {
-    return fs;
-  }
 
   @Override
   public OutputFile outputFile(Path path) {

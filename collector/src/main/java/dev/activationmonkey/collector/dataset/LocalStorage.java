@@ -11,7 +11,6 @@ import java.nio.file.Paths;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.parquet.io.OutputFile;
 import org.apache.parquet.io.PositionOutputStream;
@@ -23,15 +22,10 @@ import org.apache.parquet.io.PositionOutputStream;
  * ~20 ms per file created).
  */
 final class LocalStorage implements Storage {
-  private final FileSystem fs;
   private final Path root;
 
-  /**
-   * @param fs Hadoop's raw local file system, only for {@link #fileSystem()}
-   * @param root a qualified {@code file:} path
-   */
-  LocalStorage(FileSystem fs, Path root) {
-    this.fs = requireNonNull(fs, "fs is null");
+  /** @param root a qualified {@code file:} path */
+  LocalStorage(Path root) {
     this.root = requireNonNull(root, "root is null");
   }
 
@@ -40,10 +34,6 @@ final class LocalStorage implements Storage {
     return root;
   }
 
-  @Override
-  public FileSystem fileSystem() {
-    return fs;
-  }
 
   @Override
   public OutputFile outputFile(Path path) {

@@ -42,14 +42,11 @@ public interface Storage {
     String text = uri.toString();
     Path root = fs.makeQualified(new Path(text.length() > 1 && text.endsWith("/") ? text.substring(0, text.length() - 1) : text));
     fs.mkdirs(root);
-    return local ? new LocalStorage(fs, root) : new HadoopStorage(fs, root);
+    return local ? new LocalStorage(root) : new HadoopStorage(fs, root);
   }
 
   /** The dataset root, qualified ({@code file:/...}, {@code hdfs://nn/...}). */
   Path root();
-
-  /** The Hadoop file system of the root (for a local root, Hadoop's raw local file system). */
-  FileSystem fileSystem();
 
   /** A Parquet output file that is fsync'ed when closed, so a renamed file is durable. */
   OutputFile outputFile(Path path);
