@@ -3,6 +3,7 @@ package dev.activationmonkey.benchmarks.analytics;
 import dev.activationmonkey.analytics.fixtures.SnapshotFileWriter;
 
 import dev.activationmonkey.analytics.ActivationLog;
+import dev.activationmonkey.analytics.cli.AnalyticsCli;
 import dev.activationmonkey.analytics.report.DuckDbEngine;
 import dev.activationmonkey.analytics.report.Report;
 import dev.activationmonkey.analytics.report.ReportBuilder;
@@ -31,6 +32,11 @@ import picocli.CommandLine.Spec;
     description = {"Time the full report against a bare DuckDB scan of the same columns, alternating, and print the ratio.",
         "Generates the log first (DuckDB range()); target: ratio <= 3."})
 public final class AnalyticsBenchmark implements Callable<Integer> {
+  /** Runs the benchmark without the {@code monkey} launcher (docs/analytics.md, "Benchmark"). */
+  public static void main(String[] args) {
+    System.exit(AnalyticsCli.commandLine(new AnalyticsBenchmark()).execute(args));
+  }
+
   /** The columns the report reads: the baseline scans exactly these. */
   static final List<String> REPORT_COLUMNS = List.of("run_id", "kind", "partition_id", "epoch", "iteration",
       "layer_index", "parameter_name", "attempt_number", "kafka_partition", "kafka_offset", "layer_name", "layer_type",
