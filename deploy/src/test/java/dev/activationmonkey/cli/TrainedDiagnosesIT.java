@@ -16,8 +16,11 @@ import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Locale;
+import java.util.Random;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -150,6 +153,41 @@ class TrainedDiagnosesIT {
     assertEquals(3, r.exitCode(), r.text());
     assertTrue(r.text().contains("ERROR dead-neurons"), "the units died:\n" + r.text());
     assertTrue(r.text().contains("network.updater.learning-rate"), "the remedy names the key:\n" + r.text());
+  }
+
+  @Test
+  void reluUnitsKilledByAScheduledRiseOfTheLearningRateAreDeadFromThatRiseOn() throws Exception {
+    // raw pixels: alive for 16 iterations at 1e-5, then the schedule raises the rate to 5 (what kills them in
+    // aHugeLearningRateKillsReluUnits...): the units die right after
+    Report r = trainAndReport("relu-schedule", "{limit: 1200, test-fraction: 0.2, batch-size: 32, normalize: none}",
+        "{weight-init: he, updater: {type: sgd, learning-rate: 0.00001, schedule: {type: map, values: {0: 0.00001, 16: 5.0}}},"
+            + " layers: [{type: dense, size: 64, activation: relu}, {type: dense, size: 32, activation: relu},"
+            + " {type: output, size: 10, activation: softmax}]}", 2);
+    assertEquals(3, r.exitCode(), r.text());
+    assertTrue(r.text().contains("dead-neurons"), "the units died:\n" + r.text());
+    assertTrue(r.text().contains("right after the learning rate's rise from 1e-05 to 5 at iteration 16"),
+        "the onset names the schedule's rise:\n" + r.text());
+  }
+
+  @Test
+  void labelsUnrelatedToTheFeaturesLeaveNothingToLearnWhileTheWeightsMove() throws Exception {
+    // 1,200 rows of noise with random labels: the weights move at a healthy rate, the test loss stays where it is
+    Path csv = dir.resolve("noise.csv");
+    Random random = new Random(7);
+    StringBuilder rows = new StringBuilder();
+    for (int i = 0; i < 1200; i++) {
+      rows.append(random.nextInt(10));
+      for (int f = 0; f < 20; f++) {
+        rows.append(',').append(String.format(Locale.ROOT, "%.4f", random.nextGaussian()));
+      }
+      rows.append('\n');
+    }
+    Files.writeString(csv, rows);
+    Report r = trainAndReport("stalled", "{format: csv, path: \"" + csv + "\", test-fraction: 0.2, batch-size: 32}",
+        "{weight-init: xavier, updater: {type: sgd, learning-rate: 0.001}, layers: [{type: dense, size: 16, activation:"
+            + " tanh}, {type: output, size: 10, activation: softmax}]}", 5);
+    assertEquals(3, r.exitCode(), r.text());
+    assertTrue(r.text().contains("WARN  learning-stalled"), "the test loss stayed flat:\n" + r.text());
   }
 
   @Test

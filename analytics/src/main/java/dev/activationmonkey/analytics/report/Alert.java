@@ -25,6 +25,13 @@ public record Alert(Level level, String rule, String runId, Integer layerIndex, 
     remedies = List.copyOf(requireNonNull(remedies, "remedies is null"));
   }
 
+  /** The same alert with another onset. */
+  public Alert withOnset(Onset newOnset) {
+    return newOnset == onset ? this
+        : new Alert(level, rule, runId, layerIndex, layerName, fromIteration, toIteration, message, evidence, newOnset,
+            remedies);
+  }
+
   public String where() {
     return "run " + runId + layer() + " iterations " + fromIteration + "-" + toIteration;
   }

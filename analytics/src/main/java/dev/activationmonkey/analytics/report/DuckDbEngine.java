@@ -283,8 +283,8 @@ public final class DuckDbEngine extends SqlReportEngine {
   }
 
   @Override
-  protected boolean hasEvaluations() {
-    return !log.files().files(DatasetFiles.EVALUATIONS).isEmpty();
+  protected boolean hasTable(String table) {
+    return !log.files().files(table).isEmpty();
   }
 
   @Override

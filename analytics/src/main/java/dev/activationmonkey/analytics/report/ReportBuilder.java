@@ -86,18 +86,23 @@ public final class ReportBuilder {
         thresholds.get(Thresholds.DISAGREE_FACTOR), thresholds.get(Thresholds.DISAGREE_ZERO))) {
       stats.computeIfAbsent(r.runId(), k -> new ArrayList<>()).add(r);
     }
+    Map<String, String> specs = engine.jobSpecs(runs);
     List<RunReport> reports = new ArrayList<>();
     for (String run : runs) {
+      List<EvaluationRow> runEvaluations = evaluations.getOrDefault(run, List.of());
+      Map<Integer, Long> epochEnds = new TreeMap<>();
+      runEvaluations.forEach(e -> epochEnds.put(e.epoch(), e.iteration()));
+      LearningRateChanges rates = LearningRateChanges.of(specs.get(run), windows.get(run).lastIteration(), epochEnds);
       reports.add(runReport(run, windows.get(run), byRun.get(run), neurons.getOrDefault(run, Map.of()),
-          accuracy.getOrDefault(run, Double.NaN), evaluations.getOrDefault(run, List.of()),
-          steps.getOrDefault(run, List.of()), stats.getOrDefault(run, List.of())));
+          accuracy.getOrDefault(run, Double.NaN), runEvaluations, steps.getOrDefault(run, List.of()),
+          stats.getOrDefault(run, List.of()), rates));
     }
     return new Report(dataset, engine.name(), reports, engine.badFiles(), thresholds);
   }
 
   private RunReport runReport(String run, Windows w, List<LayerIterationRow> rows,
       Map<Integer, List<NeuronWindowRow>> neurons, double accuracy, List<EvaluationRow> evaluations,
-      List<WorkerStepRow> steps, List<WorkerStatRow> stats) {
+      List<WorkerStepRow> steps, List<WorkerStatRow> stats, LearningRateChanges rates) {
     Map<Integer, List<LayerIterationRow>> byLayer = new TreeMap<>();
     rows.forEach(r -> byLayer.computeIfAbsent(r.layerIndex(), l -> new ArrayList<>()).add(r));
     int lastWindow = w.lastWindow();
@@ -195,6 +200,8 @@ public final class ReportBuilder {
     evaluationAlerts(run, layers, evaluations, alerts);
     stragglers(run, w, steps, alerts);
     disagreements(run, w, stats, alerts);
+    // Each onset with the learning-rate jump it followed, where the schedule made one just before.
+    alerts.replaceAll(a -> a.withOnset(rates.annotate(a.onset(), w.width())));
     alerts.sort(Comparator.comparing(Alert::level).reversed()
         .thenComparing(a -> a.layerIndex() == null ? -1 : a.layerIndex()));
     List<Diagnosis> diagnoses = Diagnoses.group(alerts, layers, lastLayer);

@@ -33,6 +33,9 @@ public interface ReportEngine extends AutoCloseable {
   /** Every run's test evaluations, by run and epoch; empty where none was logged. */
   List<EvaluationRow> evaluations(Collection<String> runIds);
 
+  /** Per run, the job spec its RunStart carries (as submitted); runs without one are left out. */
+  Map<String, String> jobSpecs(Collection<String> runIds);
+
   /**
    * Per run, worker and window (and the whole run), the worker's median time per iteration
    * ({@link ReportSql#workerSteps}).

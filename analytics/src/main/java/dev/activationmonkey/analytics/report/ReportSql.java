@@ -495,6 +495,14 @@ public final class ReportSql {
     }) + " FROM evaluations WHERE run_id IN (" + inList(runIds) + ") GROUP BY run_id, epoch ORDER BY 1, 2";
   }
 
+  /** Per run, the job spec of its RunStart ({@link JobSpecRow.Column}; one per run should RunStart be logged twice). */
+  public static String jobSpecs(Collection<String> runIds) {
+    return "SELECT " + selectList(JobSpecRow.Column.class, c -> switch (c) {
+      case RUN_ID -> "run_id";
+      case JOB_SPEC -> "max(job_spec)";
+    }) + " FROM runs WHERE run_id IN (" + inList(runIds) + ") GROUP BY run_id ORDER BY 1";
+  }
+
   /** A worker's statistic is compared with the others' only where at least this many workers logged it. */
   public static final int MIN_WORKERS_TO_COMPARE = 3;
 

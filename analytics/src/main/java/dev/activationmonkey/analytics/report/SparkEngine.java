@@ -152,8 +152,8 @@ public final class SparkEngine extends SqlReportEngine {
   }
 
   @Override
-  protected boolean hasEvaluations() {
-    return !files.files(DatasetFiles.EVALUATIONS).isEmpty();
+  protected boolean hasTable(String table) {
+    return !files.files(table).isEmpty();
   }
 
   @Override

@@ -33,8 +33,12 @@ public abstract class SqlReportEngine implements ReportEngine {
     return query(sql).read(contract, reader);
   }
 
-  /** Whether an evaluations table exists in the dataset. */
-  protected abstract boolean hasEvaluations();
+  /** Whether the dataset holds files of the table ({@link dev.activationmonkey.analytics.DatasetFiles#TABLES}). */
+  protected abstract boolean hasTable(String table);
+
+  private boolean hasEvaluations() {
+    return hasTable(dev.activationmonkey.analytics.DatasetFiles.EVALUATIONS);
+  }
 
   @Override
   public List<String> runIds() {
@@ -291,6 +295,18 @@ public abstract class SqlReportEngine implements ReportEngine {
       return List.of();
     }
     return read(ReportSql.evaluations(runIds), List.of(EvaluationRow.Column.values()), EvaluationRow::read);
+  }
+
+  @Override
+  public Map<String, String> jobSpecs(Collection<String> runIds) {
+    Map<String, String> out = new LinkedHashMap<>();
+    if (runIds.isEmpty() || !hasTable(dev.activationmonkey.analytics.DatasetFiles.RUNS)) {
+      return out;
+    }
+    for (JobSpecRow r : read(ReportSql.jobSpecs(runIds), List.of(JobSpecRow.Column.values()), JobSpecRow::read)) {
+      out.put(r.runId(), r.jobSpec());
+    }
+    return out;
   }
 
   @Override

@@ -42,7 +42,7 @@ class NeuronWindowsTest {
     }
 
     @Override
-    protected boolean hasEvaluations() {
+    protected boolean hasTable(String table) {
       return false;
     }
 

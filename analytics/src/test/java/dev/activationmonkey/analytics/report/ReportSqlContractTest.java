@@ -49,6 +49,10 @@ class ReportSqlContractTest {
       st.execute("COPY (SELECT CAST(e AS INTEGER) AS epoch, CAST(e * 10 + 9 AS BIGINT) AS iteration, 1.0 - e / 10.0 AS loss, "
           + "0.5 + e / 10.0 AS accuracy FROM range(3) t(e)) TO '"
           + evaluations.resolve("part-0.parquet").toString().replace("'", "''") + "' (FORMAT PARQUET)");
+      Path runs = root.resolve("runs/run_id=a");
+      Files.createDirectories(runs);
+      st.execute("COPY (SELECT 'network: {updater: {schedule: {type: map, values: {0: 0.1, 20: 0.01}}}}' AS job_spec) TO '"
+          + runs.resolve("part-0.parquet").toString().replace("'", "''") + "' (FORMAT PARQUET)");
     }
   }
 
@@ -77,6 +81,7 @@ class ReportSqlContractTest {
             FinalAccuracyRow.class),
         new Case("evaluations", ReportSql.evaluations(runs), List.of(EvaluationRow.Column.values()),
             EvaluationRow.class),
+        new Case("jobSpecs", ReportSql.jobSpecs(runs), List.of(JobSpecRow.Column.values()), JobSpecRow.class),
         new Case("workerSteps", ReportSql.workerSteps(dialect, windows, true), List.of(WorkerStepRow.Column.values()),
             WorkerStepRow.class),
         new Case("workerSteps, raw rows", ReportSql.workerSteps(dialect, windows, false),
@@ -117,6 +122,7 @@ class ReportSqlContractTest {
       assertEquals(Map.of("a", 0.7), engine.finalAccuracy(List.of("a")).entrySet().stream()
           .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, e -> Math.round(e.getValue() * 10) / 10.0)));
       assertFalse(engine.layerIterations(List.of(Windows.of("a", 0, 29, 3))).isEmpty());
+      assertTrue(engine.jobSpecs(List.of("a")).get("a").contains("values: {0: 0.1, 20: 0.01}"));
       assertEquals(java.util.Set.of("a"), engine.runsWithDuplicates());
     }
   }
