@@ -105,9 +105,14 @@ public final class ScalingBenchmark implements Callable<Integer> {
       + "first is this machine's noise floor for the figures.")
   boolean controlArm;
 
-  @Option(names = "--logging-arms", description = "Add Spark arms with snapshot logging (default settings and every "
-      + "iteration) against a local broker.")
+  @Option(names = "--logging-arms", description = "Add Spark arms with snapshot logging (default settings; every "
+      + "iteration with the default histograms; every iteration with histograms of all four kinds) against a local broker.")
   boolean loggingArms;
+
+  @Option(names = "--copy-buffer-arm", description = "With --logging-arms: add every iteration with the arrays copied "
+      + "and their statistics computed on the publishing thread (logging.copy-buffer-mb: 64) instead of in the callback "
+      + "(what copy-buffer-mb: auto picks when Spark's tasks fill the cores).")
+  boolean copyBufferArm;
 
   private record Arm(String name, Supplier<Trained> run) {}
 
@@ -243,12 +248,27 @@ public final class ScalingBenchmark implements Callable<Integer> {
       ListenerConfig byDefault = new ListenerConfig("bench-scaling-default", ListenerConfig.allKinds(), 10,
           new StatsOptions(d.histogramBins(), true, 0, 4096, d.nearZeroThreshold()),
           EnumSet.of(Kind.ACTIVATION, Kind.GRADIENT), kafka, -1, 0);
+      // logging.every: 1 with every other setting at its default (histograms of activations and gradients)
+      ListenerConfig everyByDefault = new ListenerConfig("bench-scaling-every-default", ListenerConfig.allKinds(), 1,
+          byDefault.stats(), byDefault.histogramKinds(), kafka, -1, 0);
+      // the most the listener can be asked for: every iteration, histograms of all four kinds
       ListenerConfig every = new ListenerConfig("bench-scaling-every", ListenerConfig.allKinds(), 1,
           new StatsOptions(d.histogramBins(), true, 0, 4096, d.nearZeroThreshold()), kafka, -1, 0);
       arms.add(new Arm("  + logging, default settings", () ->
           averaging(jsc, conf, data, batch, freq, seed, testBatches, new SnapshotListener(byDefault, acc), model)));
-      arms.add(new Arm("  + logging, every iteration", () ->
+      arms.add(new Arm("  + logging, every iteration (default histograms)", () ->
+          averaging(jsc, conf, data, batch, freq, seed, testBatches, new SnapshotListener(everyByDefault, acc), model)));
+      arms.add(new Arm("  + logging, every iteration, all histograms", () ->
           averaging(jsc, conf, data, batch, freq, seed, testBatches, new SnapshotListener(every, acc), model)));
+      if (copyBufferArm) {
+        for (ListenerConfig c : List.of(byDefault, everyByDefault, every)) {
+          ListenerConfig copied = c.withCopyBufferBytes(ListenerConfig.DEFAULT_COPY_BUFFER_BYTES);
+          String name = c == byDefault ? "default settings" : c == every ? "every iteration, all histograms"
+              : "every iteration (default histograms)";
+          arms.add(new Arm("  + logging, " + name + ", copy-buffer-mb 64", () ->
+              averaging(jsc, conf, data, batch, freq, seed, testBatches, new SnapshotListener(copied, acc), model)));
+        }
+      }
     }
     if (dl4jArm) {
       arms.add(new Arm("dl4j-spark ParameterAveragingTrainingMaster, every 5", () -> {
@@ -304,7 +324,7 @@ public final class ScalingBenchmark implements Callable<Integer> {
         }
         extra = name.startsWith("  control") ? String.format(Locale.ROOT, "  first Spark arm / control %.3f (noise)",
             OverheadBenchmark.median(overhead)) : String.format(Locale.ROOT, "  logging overhead %.3f (target <= %s)", OverheadBenchmark.median(overhead),
-            name.contains("default") ? "1.10" : "1.50");
+            name.contains("default settings") ? "1.10" : "1.50");
       }
       System.out.printf(Locale.ROOT, "%-60s %,9.0f samples/s  ratio %.2f (rounds %s)  accuracy %.4f%s%n", name + ":",
           OverheadBenchmark.median(rates[a]), ratio, Arrays.toString(round2(ratios)), OverheadBenchmark.median(accuracies[a]), extra);

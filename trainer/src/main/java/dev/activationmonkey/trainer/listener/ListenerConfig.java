@@ -29,6 +29,13 @@ public record ListenerConfig(String runId, Set<Kind> kinds, int every, StatsOpti
   /** 64 MiB: about 20 steps of every array of the demo network at every iteration. */
   public static final long DEFAULT_COPY_BUFFER_BYTES = 64L << 20;
 
+  /**
+   * {@link #copyBufferBytes} "auto": {@link #DEFAULT_COPY_BUFFER_BYTES} where the JVM's training threads leave a core
+   * idle for the publishing thread, 0 (statistics on the training thread, no copies) where they keep every core busy
+   * ({@link SpareCores}).
+   */
+  public static final long AUTO_COPY_BUFFER = -1;
+
   public ListenerConfig {
     requireNonNull(runId, "runId is null");
     kinds = Kinds.copy(requireNonNull(kinds, "kinds is null"));
@@ -38,16 +45,21 @@ public record ListenerConfig(String runId, Set<Kind> kinds, int every, StatsOpti
     if (every < 1) {
       throw new IllegalArgumentException("every must be >= 1, was " + every);
     }
-    if (copyBufferBytes < 0) {
-      throw new IllegalArgumentException("copyBufferBytes must be >= 0, was " + copyBufferBytes);
+    if (copyBufferBytes < 0 && copyBufferBytes != AUTO_COPY_BUFFER) {
+      throw new IllegalArgumentException("copyBufferBytes must be >= 0 or AUTO_COPY_BUFFER, was " + copyBufferBytes);
     }
   }
 
-  /** Statistics computed off the training thread, in the default copy buffer. */
+  /** Statistics off the training thread where a core is idle for them ({@link #AUTO_COPY_BUFFER}). */
   public ListenerConfig(String runId, Set<Kind> kinds, int every, StatsOptions stats, Set<Kind> histogramKinds,
       KafkaSettings kafka, int failPartition, int failAfterIterations) {
-    this(runId, kinds, every, stats, histogramKinds, kafka, failPartition, failAfterIterations,
-        DEFAULT_COPY_BUFFER_BYTES);
+    this(runId, kinds, every, stats, histogramKinds, kafka, failPartition, failAfterIterations, AUTO_COPY_BUFFER);
+  }
+
+  /** The copy buffer this JVM uses: {@link #copyBufferBytes}, with "auto" resolved by {@link SpareCores}. */
+  public long effectiveCopyBufferBytes() {
+    return copyBufferBytes != AUTO_COPY_BUFFER ? copyBufferBytes
+        : SpareCores.inThisJvm() ? DEFAULT_COPY_BUFFER_BYTES : 0;
   }
 
   /** Histograms for every kind. */

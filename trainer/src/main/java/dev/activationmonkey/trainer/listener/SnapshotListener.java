@@ -503,7 +503,8 @@ public final class SnapshotListener extends BaseTrainingListener implements Seri
 
   /** The JVM's pool of array copies for this configuration's bound; null when copying is off. */
   private ArrayCopies copies() {
-    return config.copyBufferBytes() == 0 ? null : COPIES.computeIfAbsent(config.copyBufferBytes(), ArrayCopies::new);
+    long bytes = config.effectiveCopyBufferBytes();
+    return bytes == 0 ? null : COPIES.computeIfAbsent(bytes, ArrayCopies::new);
   }
 
   private SnapshotProducer producer() {

@@ -1,6 +1,7 @@
 package dev.activationmonkey.trainer.spec;
 
 import dev.activationmonkey.snapshot.avro.Kind;
+import dev.activationmonkey.trainer.listener.ListenerConfig;
 import dev.activationmonkey.trainer.publish.KafkaSettings;
 import dev.activationmonkey.trainer.stats.StatsOptions;
 import java.nio.file.Path;
@@ -21,7 +22,8 @@ import org.apache.kafka.clients.producer.ProducerConfig;
  *     of large weight matrices cost the most and are read least)
  * @param kafka delivery settings
  * @param copyBufferBytes native memory per executor JVM for array copies whose statistics the publishing thread
- *     computes off the training thread (0 = compute on the training thread)
+ *     computes off the training thread (0 = compute on the training thread; {@link ListenerConfig#AUTO_COPY_BUFFER}
+ *     = the default buffer where the JVM has a core its training threads leave idle, else 0)
  */
 public record LoggingSpec(Set<Kind> kinds, int every, StatsOptions stats, Set<Kind> histogramKinds, KafkaSettings kafka,
     long copyBufferBytes) {
@@ -53,7 +55,21 @@ public record LoggingSpec(Set<Kind> kinds, int every, StatsOptions stats, Set<Ki
     int sampleMax = sample.integer("max-values", 4096, 1, 1 << 22);
     sample.done();
     double nearZero = n.number("near-zero-threshold", 1e-6, 0, 1e6);
-    long copyBufferMb = n.integer("copy-buffer-mb", 64L, 0, 1L << 20);
+    // "auto" (the default): copies only where the JVM's training threads leave a core for the publishing thread
+    String copies = n.string("copy-buffer-mb", "auto").trim();
+    boolean autoCopies = copies.equalsIgnoreCase("auto");
+    long copyBufferMb = -1;
+    if (!autoCopies) {
+      try {
+        copyBufferMb = Long.parseLong(copies);
+      } catch (NumberFormatException e) {
+        copyBufferMb = -1;
+      }
+      if (copyBufferMb < 0 || copyBufferMb > 1L << 20) {
+        throw n.invalidKey("copy-buffer-mb", "expected auto or a whole number of MiB from 0 to " + (1L << 20) + ", got "
+            + copies);
+      }
+    }
     SpecNode k = n.object("kafka");
     String servers = k.string("bootstrap-servers", "localhost:9092");
     String topic = k.string("topic", KafkaSettings.DEFAULT_TOPIC);
@@ -78,7 +94,7 @@ public record LoggingSpec(Set<Kind> kinds, int every, StatsOptions stats, Set<Ki
     n.done();
     return new LoggingSpec(kinds, every, new StatsOptions(bins, neurons, sampleExamples, sampleMax, nearZero),
         histogramKinds, new KafkaSettings(servers, topic, maxBlock, deliveryTimeout, spillDir, spillMaxMb << 20, finalDrain,
-            properties), copyBufferMb << 20);
+            properties), autoCopies ? ListenerConfig.AUTO_COPY_BUFFER : copyBufferMb << 20);
   }
 
   private static Set<Kind> kinds(SpecNode n, String key, List<String> defaults) {

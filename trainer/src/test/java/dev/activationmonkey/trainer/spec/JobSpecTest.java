@@ -8,6 +8,7 @@ import dev.activationmonkey.errors.ExitCode;
 import dev.activationmonkey.errors.InvalidInputException;
 import dev.activationmonkey.snapshot.avro.Kind;
 import dev.activationmonkey.trainer.cli.TrainCommand;
+import dev.activationmonkey.trainer.listener.ListenerConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumSet;
@@ -43,7 +44,7 @@ class JobSpecTest {
     assertEquals(EnumSet.allOf(Kind.class), spec.logging().kinds());
     assertEquals(10, spec.logging().every());
     assertEquals(20, spec.logging().stats().histogramBins());
-    assertEquals(64L << 20, spec.logging().copyBufferBytes());
+    assertEquals(ListenerConfig.AUTO_COPY_BUFFER, spec.logging().copyBufferBytes());
     assertEquals("monkey.snapshots", spec.logging().kafka().topic());
     assertEquals("softmax", spec.network().layers().get(1).activation());
     assertEquals("mcxent", spec.network().layers().get(1).loss());
@@ -87,8 +88,11 @@ class JobSpecTest {
         .contains("logging.kafka.properties.enable.idempotence: set by the trainer"));
     assertTrue(message("network:\n  layers:\n    - {type: dense, size: 8}\n")
         .contains("network.layers[0].type: the last layer must be of type output"));
-    assertTrue(message(LAYERS + "logging:\n  copy-buffer-mb: -1\n").contains("logging.copy-buffer-mb: -1 is out of range"));
+    assertTrue(message(LAYERS + "logging:\n  copy-buffer-mb: -1\n").contains("logging.copy-buffer-mb: expected auto or a whole number of MiB from 0 to 1048576, got -1"));
     assertEquals(0, JobSpec.parse(LAYERS + "logging:\n  copy-buffer-mb: 0\n", "job.yaml").logging().copyBufferBytes());
+    assertEquals(32L << 20, JobSpec.parse(LAYERS + "logging:\n  copy-buffer-mb: 32\n", "job.yaml").logging().copyBufferBytes());
+    assertEquals(ListenerConfig.AUTO_COPY_BUFFER,
+        JobSpec.parse(LAYERS + "logging:\n  copy-buffer-mb: auto\n", "job.yaml").logging().copyBufferBytes());
     assertTrue(message("network: {}\n").contains("network.layers: required"));
     assertTrue(message("data: [1, 2]\n").contains("data: expected a mapping"));
     assertTrue(message("a: [\n").startsWith("job.yaml: not valid YAML"));
