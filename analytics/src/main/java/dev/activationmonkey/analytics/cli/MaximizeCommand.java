@@ -2,6 +2,7 @@ package dev.activationmonkey.analytics.cli;
 
 import dev.activationmonkey.analytics.maximize.ActivationMaximizer;
 import dev.activationmonkey.analytics.maximize.IdxImages;
+import dev.activationmonkey.analytics.maximize.NeuronPictures;
 import dev.activationmonkey.errors.InvalidInputException;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -9,7 +10,9 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import javax.imageio.ImageIO;
@@ -25,7 +28,9 @@ import picocli.CommandLine.Spec;
         "Activation maximization: gradient ascent on the input of a trained model (a ModelSerializer zip, as the",
         "trainer writes) for the input that excites one neuron most. Regularised by an L2 penalty, random jitter",
         "and a periodic Gaussian blur; the output layer's neurons are maximised on their logit (pre-softmax).",
-        "For MNIST-shaped inputs (784) the picture is 28x28. With --examples, also prints the best example's activation."})
+        "For MNIST-shaped inputs (784) the picture is 28x28 input pixels, drawn scaled (--scale; 280x280 by default).",
+        "With --examples, the real examples that excite the neuron most are drawn beside it (--top) and the best one's",
+        "activation is printed. --grid draws every neuron of the layer (up to --grid-max) as one picture."})
 public final class MaximizeCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
@@ -36,8 +41,25 @@ public final class MaximizeCommand implements Callable<Integer> {
   @Option(names = "--layer", required = true, paramLabel = "L", description = "Layer index (0 = first layer).")
   int layer;
 
-  @Option(names = "--neuron", required = true, paramLabel = "N", description = "Unit index in the layer (channel for convolutions).")
-  int neuron;
+  @Option(names = "--neuron", paramLabel = "N",
+      description = "Unit index in the layer (channel for convolutions); required unless --grid.")
+  Integer neuron;
+
+  @Option(names = "--grid", description = "Maximise every unit of the layer (up to --grid-max) and draw them as a grid.")
+  boolean grid;
+
+  @Option(names = "--grid-max", defaultValue = "64", paramLabel = "N",
+      description = "With --grid, the first N units (default ${DEFAULT-VALUE}).")
+  int gridMax;
+
+  @Option(names = "--scale", paramLabel = "K",
+      description = "Draw each input pixel as KxK pixels (default: the smallest K that makes a picture at least "
+          + NeuronPictures.MIN_SIDE + " px, a grid's tiles " + NeuronPictures.MIN_TILE_SIDE + " px).")
+  Integer scale;
+
+  @Option(names = "--top", defaultValue = "5", paramLabel = "K",
+      description = "With --examples, draw the K real examples that excite the neuron most beside it (default ${DEFAULT-VALUE}; 0 = none).")
+  int top;
 
   @Option(names = "--out", required = true, paramLabel = "FILE.png", description = "Where to write the picture.")
   Path out;
@@ -82,6 +104,16 @@ public final class MaximizeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    if (grid == (neuron != null)) {
+      throw new InvalidInputException(grid ? "--grid draws every unit of the layer: leave out --neuron"
+          : "--neuron N is required (or --grid for every unit of the layer)");
+    }
+    if (scale != null && (scale < 1 || scale > 64)) {
+      throw new InvalidInputException("--scale must be from 1 to 64, got " + scale);
+    }
+    if (top < 0 || top > 64 || gridMax < 1) {
+      throw new InvalidInputException("--top takes 0 to 64 and --grid-max at least 1");
+    }
     if (inputRange.length != 2) {
       throw new InvalidInputException("--input-range takes MIN,MAX");
     }
@@ -92,33 +124,74 @@ public final class MaximizeCommand implements Callable<Integer> {
     ActivationMaximizer maximizer = new ActivationMaximizer(net, inputShape);
     ActivationMaximizer.Settings settings = new ActivationMaximizer.Settings(steps, learningRate, l2,
         jitter != null ? jitter : maximizer.convolutional() ? 1 : 0, blur, blurEvery, inputRange[0], inputRange[1], seed);
-    ActivationMaximizer.Result result = maximizer.maximize(layer, neuron, settings);
-    writeImage(result.input(), maximizer.imageShape(), inputRange[0], inputRange[1], out);
     PrintWriter w = spec.commandLine().getOut();
     int[] shape = maximizer.imageShape();
-    w.printf(Locale.ROOT, "layer %d neuron %d: activation %.4f reached after %d steps (start %.4f); wrote %s (%dx%d)%n",
-        layer, neuron, result.activation(), steps, result.startActivation(), out.toAbsolutePath(), shape[2], shape[1]);
+    if (grid) {
+      int units = Math.min(maximizer.units(layer), gridMax);
+      int k = scale != null ? scale : NeuronPictures.scaleFor(shape, NeuronPictures.MIN_TILE_SIDE);
+      List<BufferedImage> pictures = new ArrayList<>();
+      List<String> labels = new ArrayList<>();
+      for (int unit = 0; unit < units; unit++) {
+        ActivationMaximizer.Result r = maximizer.maximize(layer, unit, settings);
+        pictures.add(NeuronPictures.picture(r.input(), shape, inputRange[0], inputRange[1], k));
+        labels.add(String.format(Locale.ROOT, "#%d  %.3g", unit, r.activation()));
+      }
+      BufferedImage image = NeuronPictures.tiles(pictures, labels, (int) Math.ceil(Math.sqrt(units)));
+      write(image, out);
+      w.printf(Locale.ROOT, "layer %d: %d units maximised after %d steps each; wrote %s (%dx%d, each input pixel %dx%d)%n",
+          layer, units, steps, out.toAbsolutePath(), image.getWidth(), image.getHeight(), k, k);
+      w.flush();
+      return 0;
+    }
+    ActivationMaximizer.Result result = maximizer.maximize(layer, neuron, settings);
+    int k = scale != null ? scale : NeuronPictures.scaleFor(shape, NeuronPictures.MIN_SIDE);
+    BufferedImage maximized = NeuronPictures.picture(result.input(), shape, inputRange[0], inputRange[1], k);
+    BufferedImage image = maximized;
+    String bestLine = null;
     if (examples != null) {
       IdxImages.Images images = IdxImages.read(examples, examplesLimit);
       if (images.rows() * images.columns() != maximizer.inputSize()) {
         throw new InvalidInputException("Examples in " + examples + " are " + images.rows() + "x" + images.columns()
             + ", the model takes " + maximizer.inputSize() + " inputs");
       }
-      double best = Double.NEGATIVE_INFINITY;
-      int bestIndex = -1;
+      double[] all = new double[images.pixels().length];
       int batch = 500;
       for (int from = 0; from < images.pixels().length; from += batch) {
         float[][] slice = Arrays.copyOfRange(images.pixels(), from, Math.min(images.pixels().length, from + batch));
         double[] a = maximizer.activations(slice, layer, neuron);
-        for (int i = 0; i < a.length; i++) {
-          if (a[i] > best) {
-            best = a[i];
-            bestIndex = from + i;
-          }
-        }
+        System.arraycopy(a, 0, all, from, a.length);
       }
-      w.printf(Locale.ROOT, "best of %d examples: #%d with activation %.4f; maximized input reaches %.2fx that%n",
-          images.pixels().length, bestIndex, best, result.activation() / best);
+      Integer[] order = new Integer[all.length];
+      for (int i = 0; i < order.length; i++) {
+        order[i] = i;
+      }
+      Arrays.sort(order, (a, b) -> Double.compare(all[b], all[a]));
+      int best = order[0];
+      bestLine = String.format(Locale.ROOT, "best of %d examples: #%d with activation %.4f; maximized input reaches"
+          + " %.2fx that", all.length, best, all[best], result.activation() / all[best]);
+      if (top > 0) {
+        List<BufferedImage> pictures = new ArrayList<>(List.of(maximized));
+        List<String> labels = new ArrayList<>(List.of(String.format(Locale.ROOT, "maximized  %.3g", result.activation())));
+        for (int i = 0; i < Math.min(top, order.length); i++) {
+          float[] pixels = images.pixels()[order[i]];
+          double[] x = new double[pixels.length];
+          for (int p = 0; p < x.length; p++) {
+            x[p] = inputRange[0] + pixels[p] * (inputRange[1] - inputRange[0]);
+          }
+          pictures.add(NeuronPictures.picture(x, shape, inputRange[0], inputRange[1], k));
+          labels.add(String.format(Locale.ROOT, "example #%d  %.3g", order[i], all[order[i]]));
+        }
+        image = NeuronPictures.tiles(pictures, labels, pictures.size());
+      }
+    }
+    write(image, out);
+    w.printf(Locale.ROOT, "layer %d neuron %d: activation %.4f reached after %d steps (start %.4f); wrote %s (%dx%d"
+        + " input, drawn %dx%d%s)%n", layer, neuron, result.activation(), steps, result.startActivation(),
+        out.toAbsolutePath(), shape[2], shape[1], maximized.getWidth(), maximized.getHeight(),
+        image == maximized ? "" : ", beside the " + (image.getWidth() / (maximized.getWidth() + 8) - 1)
+            + " real examples that excite it most");
+    if (bestLine != null) {
+      w.println(bestLine);
     }
     w.flush();
     return 0;
@@ -136,21 +209,7 @@ public final class MaximizeCommand implements Callable<Integer> {
     }
   }
 
-  /** Greyscale, input range mapped to black..white; one image per channel stacked vertically. */
-  static void writeImage(double[] x, int[] shape, double min, double max, Path file) {
-    int c = shape[0];
-    int h = shape[1];
-    int wd = shape[2];
-    BufferedImage image = new BufferedImage(wd, h * c, BufferedImage.TYPE_BYTE_GRAY);
-    for (int ch = 0; ch < c; ch++) {
-      for (int y = 0; y < h; y++) {
-        for (int xx = 0; xx < wd; xx++) {
-          double v = (x[(ch * h + y) * wd + xx] - min) / (max - min);
-          int g = (int) Math.round(Math.max(0, Math.min(1, v)) * 255);
-          image.getRaster().setSample(xx, ch * h + y, 0, g);
-        }
-      }
-    }
+  private static void write(BufferedImage image, Path file) {
     try {
       Path parent = file.toAbsolutePath().getParent();
       if (parent != null) {
