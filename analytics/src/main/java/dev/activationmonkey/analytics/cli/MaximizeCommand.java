@@ -3,6 +3,7 @@ package dev.activationmonkey.analytics.cli;
 import dev.activationmonkey.analytics.maximize.ActivationMaximizer;
 import dev.activationmonkey.analytics.maximize.IdxImages;
 import dev.activationmonkey.analytics.maximize.NeuronPictures;
+import dev.activationmonkey.analytics.maximize.NeuronResponses;
 import dev.activationmonkey.errors.InvalidInputException;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -10,14 +11,10 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import javax.imageio.ImageIO;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.deeplearning4j.util.ModelSerializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -127,86 +124,36 @@ public final class MaximizeCommand implements Callable<Integer> {
     PrintWriter w = spec.commandLine().getOut();
     int[] shape = maximizer.imageShape();
     if (grid) {
-      int units = Math.min(maximizer.units(layer), gridMax);
-      int k = scale != null ? scale : NeuronPictures.scaleFor(shape, NeuronPictures.MIN_TILE_SIDE);
-      List<BufferedImage> pictures = new ArrayList<>();
-      List<String> labels = new ArrayList<>();
-      for (int unit = 0; unit < units; unit++) {
-        ActivationMaximizer.Result r = maximizer.maximize(layer, unit, settings);
-        pictures.add(NeuronPictures.picture(r.input(), shape, inputRange[0], inputRange[1], k));
-        labels.add(String.format(Locale.ROOT, "#%d  %.3g", unit, r.activation()));
-      }
-      BufferedImage image = NeuronPictures.tiles(pictures, labels, (int) Math.ceil(Math.sqrt(units)));
-      write(image, out);
+      NeuronResponses.Grid g = NeuronResponses.grid(maximizer, layer, gridMax, settings, scale);
+      write(g.image(), out);
       w.printf(Locale.ROOT, "layer %d: %d units maximised after %d steps each; wrote %s (%dx%d, each input pixel %dx%d)%n",
-          layer, units, steps, out.toAbsolutePath(), image.getWidth(), image.getHeight(), k, k);
+          layer, g.units(), steps, out.toAbsolutePath(), g.image().getWidth(), g.image().getHeight(), g.scale(),
+          g.scale());
       w.flush();
       return 0;
     }
-    ActivationMaximizer.Result result = maximizer.maximize(layer, neuron, settings);
-    int k = scale != null ? scale : NeuronPictures.scaleFor(shape, NeuronPictures.MIN_SIDE);
-    BufferedImage maximized = NeuronPictures.picture(result.input(), shape, inputRange[0], inputRange[1], k);
-    BufferedImage image = maximized;
-    String bestLine = null;
-    if (examples != null) {
-      IdxImages.Images images = IdxImages.read(examples, examplesLimit);
-      if (images.rows() * images.columns() != maximizer.inputSize()) {
-        throw new InvalidInputException("Examples in " + examples + " are " + images.rows() + "x" + images.columns()
-            + ", the model takes " + maximizer.inputSize() + " inputs");
-      }
-      double[] all = new double[images.pixels().length];
-      int batch = 500;
-      for (int from = 0; from < images.pixels().length; from += batch) {
-        float[][] slice = Arrays.copyOfRange(images.pixels(), from, Math.min(images.pixels().length, from + batch));
-        double[] a = maximizer.activations(slice, layer, neuron);
-        System.arraycopy(a, 0, all, from, a.length);
-      }
-      Integer[] order = new Integer[all.length];
-      for (int i = 0; i < order.length; i++) {
-        order[i] = i;
-      }
-      Arrays.sort(order, (a, b) -> Double.compare(all[b], all[a]));
-      int best = order[0];
-      bestLine = String.format(Locale.ROOT, "best of %d examples: #%d with activation %.4f; maximized input reaches"
-          + " %.2fx that", all.length, best, all[best], result.activation() / all[best]);
-      if (top > 0) {
-        List<BufferedImage> pictures = new ArrayList<>(List.of(maximized));
-        List<String> labels = new ArrayList<>(List.of(String.format(Locale.ROOT, "maximized  %.3g", result.activation())));
-        for (int i = 0; i < Math.min(top, order.length); i++) {
-          float[] pixels = images.pixels()[order[i]];
-          double[] x = new double[pixels.length];
-          for (int p = 0; p < x.length; p++) {
-            x[p] = inputRange[0] + pixels[p] * (inputRange[1] - inputRange[0]);
-          }
-          pictures.add(NeuronPictures.picture(x, shape, inputRange[0], inputRange[1], k));
-          labels.add(String.format(Locale.ROOT, "example #%d  %.3g", order[i], all[order[i]]));
-        }
-        image = NeuronPictures.tiles(pictures, labels, pictures.size());
-      }
+    IdxImages.Images images = examples == null ? null : IdxImages.read(examples, examplesLimit);
+    if (images != null && images.rows() * images.columns() != maximizer.inputSize()) {
+      throw new InvalidInputException("Examples in " + examples + " are " + images.rows() + "x" + images.columns()
+          + ", the model takes " + maximizer.inputSize() + " inputs");
     }
-    write(image, out);
+    NeuronResponses.Strip strip = NeuronResponses.strip(maximizer, layer, neuron, settings, images, top, scale);
+    write(strip.image(), out);
+    ActivationMaximizer.Result result = strip.result();
     w.printf(Locale.ROOT, "layer %d neuron %d: activation %.4f reached after %d steps (start %.4f); wrote %s (%dx%d"
         + " input, drawn %dx%d%s)%n", layer, neuron, result.activation(), steps, result.startActivation(),
-        out.toAbsolutePath(), shape[2], shape[1], maximized.getWidth(), maximized.getHeight(),
-        image == maximized ? "" : ", beside the " + (image.getWidth() / (maximized.getWidth() + 8) - 1)
-            + " real examples that excite it most");
-    if (bestLine != null) {
-      w.println(bestLine);
+        out.toAbsolutePath(), shape[2], shape[1], strip.maximized().getWidth(), strip.maximized().getHeight(),
+        strip.examplesShown() == 0 ? "" : ", beside the " + strip.examplesShown() + " real examples that excite it most");
+    if (images != null) {
+      w.printf(Locale.ROOT, "best of %d examples: #%d with activation %.4f; maximized input reaches %.2fx that%n",
+          strip.examplesRead(), strip.bestExample(), strip.bestActivation(), result.activation() / strip.bestActivation());
     }
     w.flush();
     return 0;
   }
 
   static MultiLayerNetwork load(Path model) {
-    if (!Files.isRegularFile(model)) {
-      throw new InvalidInputException("Model file " + model + " does not exist");
-    }
-    try {
-      return ModelSerializer.restoreMultiLayerNetwork(model.toFile(), false);
-    } catch (IOException | RuntimeException e) {
-      throw new InvalidInputException("Cannot load " + model + " as a DL4J MultiLayerNetwork (a ModelSerializer zip): "
-          + e.getMessage(), e);
-    }
+    return NeuronResponses.loadModel(model);
   }
 
   private static void write(BufferedImage image, Path file) {

@@ -36,6 +36,15 @@ public final class ServeCommand implements Callable<Integer> {
           + "dashboard, which has no login, to the network).")
   String bind;
 
+  @Option(names = "--checkpoints", paramLabel = "DIR",
+      description = "The trainer's checkpoint-dir: its <runId>-epoch-<n>.zip models get activation maximization pictures.")
+  Path checkpoints;
+
+  @Option(names = "--examples", paramLabel = "IDX.gz",
+      description = "Real examples (an IDX image file, e.g. MNIST's t10k-images-idx3-ubyte.gz) shown beside a maximized"
+          + " neuron: those that excite it most.")
+  Path examples;
+
   @Option(names = "--rules", paramLabel = "FILE", description = "Thresholds as KEY=VALUE lines, as for `monkey report`.")
   Path rules;
 
@@ -45,7 +54,7 @@ public final class ServeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException, InterruptedException {
     Thresholds t = Thresholds.load(rules, thresholds);
-    try (DashboardServer server = DashboardServer.start(data, bind, port, t)) {
+    try (DashboardServer server = DashboardServer.start(data, bind, port, t, checkpoints, examples)) {
       Thread hook = new Thread(server::close, "monkey-serve-stop");
       Runtime.getRuntime().addShutdownHook(hook);
       PrintWriter out = spec.commandLine().getOut();

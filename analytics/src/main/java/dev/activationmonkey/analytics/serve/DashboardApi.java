@@ -201,6 +201,11 @@ final class DashboardApi {
     });
   }
 
+  /** The run id when the dataset has that run; a 404 otherwise. */
+  String knownRun(String runId) {
+    return dataset.read(view -> find(view, runId).runId());
+  }
+
   private static RunReport find(LiveDataset.View view, String runId) {
     return view.report().runs().stream().filter(r -> r.runId().equals(runId)).findFirst()
         .orElseThrow(() -> HttpError.notFound("Unknown run '" + Params.abbreviate(runId) + "'"));

@@ -55,13 +55,15 @@ public final class DashboardServer implements AutoCloseable {
   private final ExecutorService executor;
   private final LiveDataset dataset;
   private final DashboardApi api;
+  private final NeuronImages neurons;
   private final java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
 
-  private DashboardServer(HttpServer server, ExecutorService executor, LiveDataset dataset) {
+  private DashboardServer(HttpServer server, ExecutorService executor, LiveDataset dataset, NeuronImages neurons) {
     this.server = server;
     this.executor = executor;
     this.dataset = dataset;
     this.api = new DashboardApi(dataset);
+    this.neurons = neurons;
   }
 
   /**
@@ -70,7 +72,24 @@ public final class DashboardServer implements AutoCloseable {
    * @throws InvalidInputException the root is not a folder, the address is not local, or the port is taken
    */
   public static DashboardServer start(Path root, String bind, int port, Thresholds thresholds) {
+    return start(root, bind, port, thresholds, null, null);
+  }
+
+  /**
+   * As {@link #start(Path, String, int, Thresholds)}, with activation maximization of the runs' checkpoints.
+   *
+   * @param checkpoints the trainer's checkpoint folder ({@code <runId>-epoch-<n>.zip} files), or null
+   * @param examples an IDX image file of real examples to rank by a neuron's activation (e.g. MNIST's), or null
+   */
+  public static DashboardServer start(Path root, String bind, int port, Thresholds thresholds, Path checkpoints,
+      Path examples) {
     requireNonNull(root, "root is null");
+    if (checkpoints != null && !java.nio.file.Files.isDirectory(checkpoints)) {
+      throw new InvalidInputException("--checkpoints " + checkpoints + " is not a folder (the trainer's checkpoint-dir)");
+    }
+    if (examples != null && !java.nio.file.Files.isRegularFile(examples)) {
+      throw new InvalidInputException("--examples " + examples + " does not exist (an IDX image file, e.g. MNIST's)");
+    }
     if (!java.nio.file.Files.isDirectory(root)) {
       throw new InvalidInputException("Dataset path " + root + " is not a folder. Pass --data the collector's output "
           + "root (the folder that holds snapshots/, runs/, evaluations/); it may still be empty.");
@@ -93,7 +112,8 @@ public final class DashboardServer implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
-    DashboardServer s = new DashboardServer(http, executor, new LiveDataset(root, thresholds));
+    DashboardServer s = new DashboardServer(http, executor, new LiveDataset(root, thresholds),
+        new NeuronImages(checkpoints, examples));
     http.createContext("/", s::handle);
     http.setExecutor(executor);
     http.start();
@@ -185,6 +205,18 @@ public final class DashboardServer implements AutoCloseable {
         Params p = Params.of(uri, Set.of("run", "layer", "max"));
         json(exchange, api.histograms(p.required("run"), p.integer("layer", 0, 100_000, null),
             p.integer("max", 1, 200, 30)));
+      }
+      case "/api/checkpoints" -> {
+        String run = api.knownRun(Params.of(uri, Set.of("run")).required("run"));
+        json(exchange, DashboardApi.mapOf("run", run, "epochs", neurons.epochs(run)));
+      }
+      case "/api/maximize.png" -> {
+        Params p = Params.of(uri, Set.of("run", "epoch", "layer", "neuron", "steps"));
+        String run = api.knownRun(p.required("run"));
+        int epoch = p.integer("epoch", 0, 1_000_000, null);
+        int layer = p.integer("layer", 0, 100_000, null);
+        Integer neuron = p.optional("neuron", null) == null ? null : p.integer("neuron", 0, 1_000_000, null);
+        send(exchange, 200, "image/png", neurons.png(run, epoch, layer, neuron, p.integer("steps", 1, 500, 100)));
       }
       default -> throw HttpError.notFound("Not found: " + Params.abbreviate(path));
     }

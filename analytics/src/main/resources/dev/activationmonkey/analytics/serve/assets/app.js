@@ -114,13 +114,15 @@
         + '<span class="muted">or click a layer row for its neuron × iteration firing rates</span></p><div id="heatmap-box"></div>'
         + '<h3>Per worker and distributions</h3><p>Layer <select id="worker-layer"></select> '
         + '<button id="per-worker-zero">zero fraction per worker</button><button id="per-worker-gradient">gradient L2 per worker</button>'
-        + '<button id="ridgeline">activation histograms over time</button></p><div class="charts" id="extra"></div></div>';
+        + '<button id="ridgeline">activation histograms over time</button></p><div class="charts" id="extra"></div>'
+        + '<div id="neuron-section"></div></div>';
       document.getElementById('run-id').textContent = runId;
       document.getElementById('heat-sparsity').onclick = () => showHeatmap(runId, 'sparsity');
       document.getElementById('heat-gradient').onclick = () => showHeatmap(runId, 'gradient');
       document.getElementById('per-worker-zero').onclick = () => perWorker(runId, 'zero');
       document.getElementById('per-worker-gradient').onclick = () => perWorker(runId, 'gradient');
       document.getElementById('ridgeline').onclick = () => ridgeline(runId);
+      neuronSection(runId);
       Object.keys(charts).forEach(k => { charts[k].destroy(); delete charts[k]; });
     }
     document.getElementById('run-summary').innerHTML = 'Status <b class="status-' + esc(d.status) + '">' + esc(d.status)
@@ -196,6 +198,30 @@
     chart('workers', el, (metric === 'zero' ? 'Exact-zero activations' : 'Gradient L2') + ' per worker, layer ' + layer,
       d.workers.map(w => ({label: 'worker ' + w.worker, xs: w.iterations, ys: w.values})), metric === 'gradient');
   }
+  /** Activation maximization of the run's checkpoints, where the server was given them. */
+  async function neuronSection(runId) {
+    const d = await get('/api/checkpoints?run=' + encodeURIComponent(runId));
+    const box = document.getElementById('neuron-section');
+    if (!box || !d.epochs.length) { return; }
+    box.innerHTML = '<h3>What a neuron responds to</h3><p>Checkpoint of epoch <select id="max-epoch">'
+      + d.epochs.map(e => '<option>' + e + '</option>').join('') + '</select>, layer of the selector above, neuron '
+      + '<input id="max-neuron" type="number" min="0" value="0" style="width:5em"> <button id="max-one">maximize, beside the '
+      + 'examples that excite it most</button><button id="max-grid">grid of the layer\'s neurons</button></p><div id="max-box"></div>';
+    const show = grid => {
+      const url = '/api/maximize.png?run=' + encodeURIComponent(runId) + '&epoch=' + document.getElementById('max-epoch').value
+        + '&layer=' + document.getElementById('worker-layer').value + (grid ? '' : '&neuron=' + document.getElementById('max-neuron').value);
+      const out = document.getElementById('max-box');
+      out.innerHTML = '<p class="muted">maximizing… (seconds)</p>';
+      const img = new Image();
+      img.id = 'maximized';
+      img.onload = () => { out.innerHTML = ''; out.appendChild(img); };
+      img.onerror = () => fetch(url).then(r => r.text()).then(t => { out.innerHTML = '<p class="ERROR">' + esc(t) + '</p>'; });
+      img.src = url;
+    };
+    document.getElementById('max-one').onclick = () => show(false);
+    document.getElementById('max-grid').onclick = () => show(true);
+  }
+
   /** Histograms over time, one ridge per logged iteration (oldest at the back), as TensorBoard's distributions view. */
   async function ridgeline(runId) {
     const layer = document.getElementById('worker-layer').value;
