@@ -5,6 +5,7 @@ import dev.activationmonkey.analytics.cli.HeatmapCommand;
 import dev.activationmonkey.analytics.cli.MaximizeCommand;
 import dev.activationmonkey.analytics.cli.QueryCommand;
 import dev.activationmonkey.analytics.cli.ReportCommand;
+import dev.activationmonkey.analytics.cli.ServeCommand;
 import dev.activationmonkey.benchmarks.collector.CollectorBenchmark;
 import dev.activationmonkey.collector.cli.CollectCommand;
 import dev.activationmonkey.errors.ExitCode;
@@ -44,6 +45,7 @@ import picocli.CommandLine.ParseResult;
       ReportCommand.class,
       HeatmapCommand.class,
       MaximizeCommand.class,
+      ServeCommand.class,
       Monkey.Bench.class,
       CommandLine.HelpCommand.class
     })

@@ -13,7 +13,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "monkey-analytics", mixinStandardHelpOptions = true,
     description = "SQL, reports, heatmaps and activation maximization over the activation log.",
-    subcommands = {QueryCommand.class, ReportCommand.class, HeatmapCommand.class, MaximizeCommand.class})
+    subcommands = {QueryCommand.class, ReportCommand.class, HeatmapCommand.class, MaximizeCommand.class,
+        ServeCommand.class})
 public final class AnalyticsCli implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;

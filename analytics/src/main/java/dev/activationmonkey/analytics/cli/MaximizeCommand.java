@@ -2,6 +2,8 @@ package dev.activationmonkey.analytics.cli;
 
 import dev.activationmonkey.analytics.maximize.ActivationMaximizer;
 import dev.activationmonkey.analytics.maximize.IdxImages;
+import dev.activationmonkey.analytics.maximize.NeuronPictures;
+import dev.activationmonkey.analytics.maximize.NeuronResponses;
 import dev.activationmonkey.errors.InvalidInputException;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -9,12 +11,10 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import javax.imageio.ImageIO;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.deeplearning4j.util.ModelSerializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -25,7 +25,9 @@ import picocli.CommandLine.Spec;
         "Activation maximization: gradient ascent on the input of a trained model (a ModelSerializer zip, as the",
         "trainer writes) for the input that excites one neuron most. Regularised by an L2 penalty, random jitter",
         "and a periodic Gaussian blur; the output layer's neurons are maximised on their logit (pre-softmax).",
-        "For MNIST-shaped inputs (784) the picture is 28x28. With --examples, also prints the best example's activation."})
+        "For MNIST-shaped inputs (784) the picture is 28x28 input pixels, drawn scaled (--scale; 280x280 by default).",
+        "With --examples, the real examples that excite the neuron most are drawn beside it (--top) and the best one's",
+        "activation is printed. --grid draws every neuron of the layer (up to --grid-max) as one picture."})
 public final class MaximizeCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
@@ -36,8 +38,25 @@ public final class MaximizeCommand implements Callable<Integer> {
   @Option(names = "--layer", required = true, paramLabel = "L", description = "Layer index (0 = first layer).")
   int layer;
 
-  @Option(names = "--neuron", required = true, paramLabel = "N", description = "Unit index in the layer (channel for convolutions).")
-  int neuron;
+  @Option(names = "--neuron", paramLabel = "N",
+      description = "Unit index in the layer (channel for convolutions); required unless --grid.")
+  Integer neuron;
+
+  @Option(names = "--grid", description = "Maximise every unit of the layer (up to --grid-max) and draw them as a grid.")
+  boolean grid;
+
+  @Option(names = "--grid-max", defaultValue = "64", paramLabel = "N",
+      description = "With --grid, the first N units (default ${DEFAULT-VALUE}).")
+  int gridMax;
+
+  @Option(names = "--scale", paramLabel = "K",
+      description = "Draw each input pixel as KxK pixels (default: the smallest K that makes a picture at least "
+          + NeuronPictures.MIN_SIDE + " px, a grid's tiles " + NeuronPictures.MIN_TILE_SIDE + " px).")
+  Integer scale;
+
+  @Option(names = "--top", defaultValue = "5", paramLabel = "K",
+      description = "With --examples, draw the K real examples that excite the neuron most beside it (default ${DEFAULT-VALUE}; 0 = none).")
+  int top;
 
   @Option(names = "--out", required = true, paramLabel = "FILE.png", description = "Where to write the picture.")
   Path out;
@@ -82,6 +101,16 @@ public final class MaximizeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    if (grid == (neuron != null)) {
+      throw new InvalidInputException(grid ? "--grid draws every unit of the layer: leave out --neuron"
+          : "--neuron N is required (or --grid for every unit of the layer)");
+    }
+    if (scale != null && (scale < 1 || scale > 64)) {
+      throw new InvalidInputException("--scale must be from 1 to 64, got " + scale);
+    }
+    if (top < 0 || top > 64 || gridMax < 1) {
+      throw new InvalidInputException("--top takes 0 to 64 and --grid-max at least 1");
+    }
     if (inputRange.length != 2) {
       throw new InvalidInputException("--input-range takes MIN,MAX");
     }
@@ -92,65 +121,42 @@ public final class MaximizeCommand implements Callable<Integer> {
     ActivationMaximizer maximizer = new ActivationMaximizer(net, inputShape);
     ActivationMaximizer.Settings settings = new ActivationMaximizer.Settings(steps, learningRate, l2,
         jitter != null ? jitter : maximizer.convolutional() ? 1 : 0, blur, blurEvery, inputRange[0], inputRange[1], seed);
-    ActivationMaximizer.Result result = maximizer.maximize(layer, neuron, settings);
-    writeImage(result.input(), maximizer.imageShape(), inputRange[0], inputRange[1], out);
     PrintWriter w = spec.commandLine().getOut();
     int[] shape = maximizer.imageShape();
-    w.printf(Locale.ROOT, "layer %d neuron %d: activation %.4f reached after %d steps (start %.4f); wrote %s (%dx%d)%n",
-        layer, neuron, result.activation(), steps, result.startActivation(), out.toAbsolutePath(), shape[2], shape[1]);
-    if (examples != null) {
-      IdxImages.Images images = IdxImages.read(examples, examplesLimit);
-      if (images.rows() * images.columns() != maximizer.inputSize()) {
-        throw new InvalidInputException("Examples in " + examples + " are " + images.rows() + "x" + images.columns()
-            + ", the model takes " + maximizer.inputSize() + " inputs");
-      }
-      double best = Double.NEGATIVE_INFINITY;
-      int bestIndex = -1;
-      int batch = 500;
-      for (int from = 0; from < images.pixels().length; from += batch) {
-        float[][] slice = Arrays.copyOfRange(images.pixels(), from, Math.min(images.pixels().length, from + batch));
-        double[] a = maximizer.activations(slice, layer, neuron);
-        for (int i = 0; i < a.length; i++) {
-          if (a[i] > best) {
-            best = a[i];
-            bestIndex = from + i;
-          }
-        }
-      }
+    if (grid) {
+      NeuronResponses.Grid g = NeuronResponses.grid(maximizer, layer, gridMax, settings, scale);
+      write(g.image(), out);
+      w.printf(Locale.ROOT, "layer %d: %d units maximised after %d steps each; wrote %s (%dx%d, each input pixel %dx%d)%n",
+          layer, g.units(), steps, out.toAbsolutePath(), g.image().getWidth(), g.image().getHeight(), g.scale(),
+          g.scale());
+      w.flush();
+      return 0;
+    }
+    IdxImages.Images images = examples == null ? null : IdxImages.read(examples, examplesLimit);
+    if (images != null && images.rows() * images.columns() != maximizer.inputSize()) {
+      throw new InvalidInputException("Examples in " + examples + " are " + images.rows() + "x" + images.columns()
+          + ", the model takes " + maximizer.inputSize() + " inputs");
+    }
+    NeuronResponses.Strip strip = NeuronResponses.strip(maximizer, layer, neuron, settings, images, top, scale);
+    write(strip.image(), out);
+    ActivationMaximizer.Result result = strip.result();
+    w.printf(Locale.ROOT, "layer %d neuron %d: activation %.4f reached after %d steps (start %.4f); wrote %s (%dx%d"
+        + " input, drawn %dx%d%s)%n", layer, neuron, result.activation(), steps, result.startActivation(),
+        out.toAbsolutePath(), shape[2], shape[1], strip.maximized().getWidth(), strip.maximized().getHeight(),
+        strip.examplesShown() == 0 ? "" : ", beside the " + strip.examplesShown() + " real examples that excite it most");
+    if (images != null) {
       w.printf(Locale.ROOT, "best of %d examples: #%d with activation %.4f; maximized input reaches %.2fx that%n",
-          images.pixels().length, bestIndex, best, result.activation() / best);
+          strip.examplesRead(), strip.bestExample(), strip.bestActivation(), result.activation() / strip.bestActivation());
     }
     w.flush();
     return 0;
   }
 
   static MultiLayerNetwork load(Path model) {
-    if (!Files.isRegularFile(model)) {
-      throw new InvalidInputException("Model file " + model + " does not exist");
-    }
-    try {
-      return ModelSerializer.restoreMultiLayerNetwork(model.toFile(), false);
-    } catch (IOException | RuntimeException e) {
-      throw new InvalidInputException("Cannot load " + model + " as a DL4J MultiLayerNetwork (a ModelSerializer zip): "
-          + e.getMessage(), e);
-    }
+    return NeuronResponses.loadModel(model);
   }
 
-  /** Greyscale, input range mapped to black..white; one image per channel stacked vertically. */
-  static void writeImage(double[] x, int[] shape, double min, double max, Path file) {
-    int c = shape[0];
-    int h = shape[1];
-    int wd = shape[2];
-    BufferedImage image = new BufferedImage(wd, h * c, BufferedImage.TYPE_BYTE_GRAY);
-    for (int ch = 0; ch < c; ch++) {
-      for (int y = 0; y < h; y++) {
-        for (int xx = 0; xx < wd; xx++) {
-          double v = (x[(ch * h + y) * wd + xx] - min) / (max - min);
-          int g = (int) Math.round(Math.max(0, Math.min(1, v)) * 255);
-          image.getRaster().setSample(xx, ch * h + y, 0, g);
-        }
-      }
-    }
+  private static void write(BufferedImage image, Path file) {
     try {
       Path parent = file.toAbsolutePath().getParent();
       if (parent != null) {

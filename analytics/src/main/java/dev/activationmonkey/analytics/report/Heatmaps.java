@@ -8,8 +8,9 @@ import java.util.function.ToDoubleFunction;
 
 /**
  * The report's heatmaps as {@link HeatmapData}: layer × iteration (sparsity, gradient norm) and neuron ×
- * iteration (firing rate). Iterations are averaged into at most {@code maxColumns} equal bins so a long
- * run still fits a picture; a column is labelled with its bin's first iteration.
+ * iteration (firing rate). The columns are the logged iterations; past {@link #MAX_COLUMNS} consecutive logged
+ * iterations are averaged into one column so a long run still fits a picture; a column is labelled with its first
+ * logged iteration.
  */
 public final class Heatmaps {
   private Heatmaps() {}
@@ -88,29 +89,35 @@ public final class Heatmaps {
     return out;
   }
 
-  /** Iterations cut into at most max equal-width bins. */
-  record Bins(long first, long width, int count) {
+  /**
+   * The logged iterations as columns: one column per logged iteration, or, past {@code max}, consecutive logged
+   * iterations grouped {@code ceil(n / max)} to a column. Iterations that were never logged get no column (with
+   * {@code logging.every: 5} a column per iteration would leave four in five grey).
+   */
+  record Bins(long[] logged, int perColumn) {
     static Bins of(TreeSet<Long> iterations, int max) {
       if (iterations.isEmpty()) {
-        return new Bins(0, 1, 1);
+        return new Bins(new long[] {0}, 1);
       }
-      long first = iterations.first();
-      long span = iterations.last() - first + 1;
-      if (iterations.size() <= max && span <= max) {
-        return new Bins(first, 1, (int) span);
-      }
-      long width = Math.max(1, (span + max - 1) / max);
-      return new Bins(first, width, (int) ((span + width - 1) / width));
+      long[] logged = iterations.stream().mapToLong(Long::longValue).toArray();
+      return new Bins(logged, Math.max(1, (logged.length + max - 1) / max));
+    }
+
+    int count() {
+      return (logged.length + perColumn - 1) / perColumn;
     }
 
     int of(long iteration) {
-      return (int) Math.min(count - 1, (iteration - first) / width);
+      int at = java.util.Arrays.binarySearch(logged, iteration);
+      int index = at >= 0 ? at : Math.max(0, -at - 2); // an iteration between two logged ones joins the earlier
+      return Math.min(count() - 1, index / perColumn);
     }
 
+    /** Each column's first logged iteration (its label). */
     long[] starts() {
-      long[] s = new long[count];
-      for (int i = 0; i < count; i++) {
-        s[i] = first + i * width;
+      long[] s = new long[count()];
+      for (int i = 0; i < s.length; i++) {
+        s[i] = logged[i * perColumn];
       }
       return s;
     }

@@ -79,8 +79,10 @@ class MaximizeCommandIT {
         "--steps", "60", "--examples", MNIST.toString(), "--examples-limit", "2000");
     assertEquals(0, r.code(), r.err());
     BufferedImage image = ImageIO.read(png.toFile());
-    assertEquals(28, image.getWidth());
-    assertEquals(28, image.getHeight());
+    // the 28x28 maximized input drawn 280x280, beside the 5 examples that excite the neuron most, each with a label
+    assertEquals(8 + 6 * (280 + 8), image.getWidth());
+    assertEquals(8 + 16 + 280 + 8, image.getHeight());
+    assertTrue(r.out().contains("(28x28 input, drawn 280x280, beside the 5 real examples"), r.out());
     Matcher reached = Pattern.compile("activation (-?[0-9.]+) reached").matcher(r.out());
     Matcher best = Pattern.compile("best of 2000 examples: #([0-9]+) with activation (-?[0-9.]+)").matcher(r.out());
     assertTrue(reached.find() && best.find(), r.out());
@@ -101,7 +103,33 @@ class MaximizeCommandIT {
     Run conv = run("--model", cnn.toString(), "--layer", "0", "--neuron", "2", "--out",
         dir.resolve("channel2.png").toString(), "--steps", "30");
     assertEquals(0, conv.code(), conv.err());
-    assertEquals(28, ImageIO.read(dir.resolve("channel2.png").toFile()).getWidth());
+    assertEquals(28, ImageIO.read(dir.resolve("channel2.png").toFile()).getWidth() / 10, "scaled to 280 px by default");
+  }
+
+  @Test
+  void scaleAndAGridOfTheLayersNeurons() throws Exception {
+    Path one = dir.resolve("one.png");
+    assertEquals(0, run("--model", mlp.toString(), "--layer", "0", "--neuron", "1", "--out", one.toString(),
+        "--steps", "5", "--scale", "1").code());
+    assertEquals(28, ImageIO.read(one.toFile()).getWidth(), "--scale 1: the input's own size");
+
+    Path grid = dir.resolve("grid.png");
+    Run r = run("--model", mlp.toString(), "--layer", "0", "--grid", "--out", grid.toString(), "--steps", "10");
+    assertEquals(0, r.code(), r.err());
+    BufferedImage image = ImageIO.read(grid.toFile());
+    assertEquals(8 + 4 * (112 + 8), image.getWidth(), "16 units in 4 columns of 112 px tiles");
+    assertEquals(8 + 4 * (16 + 112 + 8), image.getHeight());
+    assertTrue(r.out().contains("16 units maximised"), r.out());
+    // two tiles differ: each neuron got its own picture
+    assertTrue(image.getRGB(8 + 56, 8 + 16 + 56) != image.getRGB(8 + 120 + 56, 8 + 16 + 56)
+        || image.getRGB(8 + 30, 8 + 16 + 30) != image.getRGB(8 + 120 + 30, 8 + 16 + 30), "tiles differ");
+
+    Run both = run("--model", mlp.toString(), "--layer", "0", "--grid", "--neuron", "1", "--out", grid.toString());
+    assertEquals(2, both.code());
+    assertTrue(both.err().contains("leave out --neuron"), both.err());
+    Run neither = run("--model", mlp.toString(), "--layer", "0", "--out", grid.toString());
+    assertEquals(2, neither.code());
+    assertTrue(neither.err().contains("--grid"), neither.err());
   }
 
   @Test
