@@ -45,7 +45,9 @@ import org.deeplearning4j.nn.conf.layers.RnnOutputLayer;
 import org.deeplearning4j.nn.conf.layers.recurrent.Bidirectional;
 import org.deeplearning4j.nn.conf.layers.recurrent.SimpleRnn;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.parallelism.ParallelWrapper;
 import org.deeplearning4j.spark.api.RDDTrainingApproach;
 import org.deeplearning4j.spark.api.Repartition;
 import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
@@ -284,6 +286,42 @@ class LibraryIT {
     assertEquals(steps.size() * 8L, bidirectional.getCount(), "masked steps left out");
     assertNull(snapshots.stream().filter(s -> s.getLayerIndex() == 2 && s.getKind() == Kind.ACTIVATION).findFirst()
         .orElse(null), "an RnnOutputLayer's activations are not recomputed (DL4J does not hand them to listeners)");
+  }
+
+  @Test
+  void aParallelWrapperReportsEachReplicaAsAWorkerOfItsOwn() {
+    KafkaBroker broker = KafkaFixture.shared();
+    String topic = "library-wrapper-it-" + System.nanoTime();
+    broker.createTopic(topic, 2);
+    MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(9).updater(new Sgd(0.1)).list()
+        .layer(new DenseLayer.Builder().nIn(FEATURES).nOut(6).activation(Activation.RELU).build())
+        .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(6).nOut(CLASSES)
+            .activation(Activation.SOFTMAX).build())
+        .build();
+    MultiLayerNetwork net = new MultiLayerNetwork(conf);
+    net.init();
+    ParallelWrapper wrapper = new ParallelWrapper.Builder<>(net).workers(2).prefetchBuffer(2).averagingFrequency(2)
+        .trainingMode(ParallelWrapper.TrainingMode.AVERAGING).build();
+    RunResult result;
+    try (MonitoredRun run = monkey(broker, topic, "own-wrapper").instrument(wrapper)) {
+      wrapper.fit(new ListDataSetIterator<>(batches(8, 16, 4), 1));
+      result = run.finish();
+    } finally {
+      wrapper.shutdown();
+    }
+    System.out.println("library, ParallelWrapper: " + result.summary());
+    List<SpecificRecordBase> records = topic(broker, topic);
+    List<LayerSnapshot> snapshots = snapshots(records);
+    assertEquals(result.snapshotsSent(), snapshots.size(), "RunResult.snapshotsSent = snapshot records on the topic");
+    assertEquals(8, result.iterations(), "every batch trained once, by one replica or the other");
+    assertEquals(8 * 14, snapshots.size());
+    Set<SnapshotIdentity> identities = new HashSet<>();
+    snapshots.forEach(s -> identities.add(SnapshotIdentity.of(s)));
+    assertEquals(snapshots.size(), identities.size(), "two replicas' snapshots never share an identity");
+    assertEquals(Set.of(0, 1), snapshots.stream().map(s -> s.getWorker().getPartitionId()).collect(Collectors.toSet()),
+        "each replica thread is a worker");
+    assertEquals("ParallelWrapper", only(records, RunStart.class).getTrainingMaster().toString());
+    assertEquals(result.snapshotsSent(), only(records, RunEnd.class).getSnapshotsSent());
   }
 
   @Test

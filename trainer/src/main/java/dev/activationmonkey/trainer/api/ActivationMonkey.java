@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import org.apache.spark.SparkContext;
+import org.deeplearning4j.parallelism.ParallelWrapper;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -139,7 +140,8 @@ public final class ActivationMonkey {
     listeners.add(listener);
     listeners.addAll(List.of(others));
     target.setListeners(listeners);
-    return MonitoredRun.start(this, runId, start, network, listener, accumulators, sc.master(),
+    // dl4j-spark has no way to read the listeners back: they stay set on the training master after the run.
+    return MonitoredRun.start(this, runId, start, network, listener, accumulators, () -> { }, sc.master(),
         sc.defaultParallelism(), trainingMaster);
   }
 
@@ -148,7 +150,31 @@ public final class ActivationMonkey {
     String runId = RunRecords.newRunId(name, start);
     SnapshotListener listener = new SnapshotListener(listenerConfig(runId), null);
     network.addListeners(listener);
-    return MonitoredRun.start(this, runId, start, network, listener, null, "none (one JVM)", 1, "none");
+    Runnable detach = () -> {
+      java.util.Collection<TrainingListener> current = network instanceof ComputationGraph g ? g.getListeners()
+          : ((MultiLayerNetwork) network).getListeners();
+      List<TrainingListener> kept = new ArrayList<>(current == null ? List.of() : current);
+      kept.remove(listener);
+      network.setListeners(kept);
+    };
+    return MonitoredRun.start(this, runId, start, network, listener, null, detach, "none (one JVM)", 1, "none");
+  }
+
+  /**
+   * Instruments a ParallelWrapper (several replicas of its model trained in this JVM, one thread each): adds the
+   * listener to the wrapper's listeners until the run ends. Each replica thread reports as a worker of its own
+   * ({@code worker.partitionId} 0, 1, ...), with its replica's iteration numbers.
+   */
+  public MonitoredRun instrument(ParallelWrapper wrapper) {
+    long start = System.currentTimeMillis();
+    String runId = RunRecords.newRunId(name, start);
+    SnapshotListener listener = new SnapshotListener(listenerConfig(runId), null, true);
+    List<TrainingListener> before = new ArrayList<>(wrapper.getListeners() == null ? List.of() : wrapper.getListeners());
+    List<TrainingListener> with = new ArrayList<>(before);
+    with.add(listener);
+    wrapper.setListeners(with);
+    return MonitoredRun.start(this, runId, start, wrapper.getModel(), listener, null, () -> wrapper.setListeners(before),
+        "none (one JVM, ParallelWrapper)", wrapper.getWorkers(), "ParallelWrapper");
   }
 
   ListenerConfig listenerConfig(String runId) {

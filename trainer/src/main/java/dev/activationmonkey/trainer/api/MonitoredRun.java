@@ -14,13 +14,10 @@ import dev.activationmonkey.trainer.progress.LiveProgress;
 import dev.activationmonkey.trainer.publish.DeliveryTotals;
 import dev.activationmonkey.trainer.publish.RunRecords;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.deeplearning4j.optimize.api.TrainingListener;
 
 /**
  * One instrumented training run, from its RunStart to its RunEnd. Call {@link #finish()} when training succeeded;
@@ -37,13 +34,14 @@ public final class MonitoredRun implements AutoCloseable {
   private final SnapshotListener listener;
   private final RunAccumulators accumulators;
   private final RunRecords records;
+  private final Runnable detach;
   private final int epochAtStart;
   private double accuracy = Double.NaN;
   private double loss = Double.NaN;
   private RunResult result;
 
   private MonitoredRun(ActivationMonkey settings, String runId, long start, Model network, SnapshotListener listener,
-      RunAccumulators accumulators) {
+      RunAccumulators accumulators, Runnable detach) {
     this.settings = settings;
     this.runId = runId;
     this.start = start;
@@ -51,12 +49,14 @@ public final class MonitoredRun implements AutoCloseable {
     this.listener = listener;
     this.accumulators = accumulators;
     this.records = new RunRecords(settings.kafka(), runId);
+    this.detach = detach;
     this.epochAtStart = epochCount(network);
   }
 
   static MonitoredRun start(ActivationMonkey settings, String runId, long start, Model network,
-      SnapshotListener listener, RunAccumulators accumulators, String master, int workers, String trainingMaster) {
-    MonitoredRun run = new MonitoredRun(settings, runId, start, network, listener, accumulators);
+      SnapshotListener listener, RunAccumulators accumulators, Runnable detach, String master, int workers,
+      String trainingMaster) {
+    MonitoredRun run = new MonitoredRun(settings, runId, start, network, listener, accumulators, detach);
     NetworkSummary summary = network instanceof ComputationGraph g ? NetworkSummaries.of(g)
         : NetworkSummaries.of((MultiLayerNetwork) network);
     run.records.send(new RunStart(runId, Instant.now(), settings.describe(network), master, workers, trainingMaster,
@@ -135,7 +135,7 @@ public final class MonitoredRun implements AutoCloseable {
   }
 
   private RunResult end(RunStatus status, String message) {
-    detach();
+    detach.run();
     DeliveryTotals fromWorkers;
     if (accumulators != null) {
       fromWorkers = accumulators.delivery();
@@ -157,17 +157,6 @@ public final class MonitoredRun implements AutoCloseable {
         totals.spilled(), totals.resent(), totals.dropped(), examples, 0L, null, null));
     LiveProgress.forget(runId);
     return result;
-  }
-
-  /** A network in this JVM stops reporting to the ended run; a Spark training master's listeners stay as set. */
-  private void detach() {
-    if (accumulators == null) {
-      Collection<TrainingListener> current = network instanceof ComputationGraph g ? g.getListeners()
-          : ((MultiLayerNetwork) network).getListeners();
-      List<TrainingListener> kept = new ArrayList<>(current == null ? List.of() : current);
-      kept.remove(listener);
-      network.setListeners(kept);
-    }
   }
 
   private static int epochCount(Model network) {

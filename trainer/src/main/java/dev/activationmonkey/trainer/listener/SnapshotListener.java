@@ -83,6 +83,11 @@ public final class SnapshotListener extends BaseTrainingListener implements Seri
 
   private final ListenerConfig config;
   private final RunAccumulators accumulators;
+  /** Outside Spark, each training thread is a worker of its own (ParallelWrapper's replicas): see below. */
+  private final boolean workerPerThread;
+  private transient volatile ThreadLocal<TaskBinding> threadBindings;
+  private transient java.util.Queue<TaskBinding> allThreadBindings;
+  private transient AtomicInteger nextThreadWorker;
 
   private transient volatile TaskBinding binding;
   private transient volatile ModelView view;
@@ -105,8 +110,18 @@ public final class SnapshotListener extends BaseTrainingListener implements Seri
    * @param accumulators where tasks report their counts; null outside Spark (read {@link #localTotals()})
    */
   public SnapshotListener(ListenerConfig config, RunAccumulators accumulators) {
+    this(config, accumulators, false);
+  }
+
+  /**
+   * @param workerPerThread outside Spark, number each thread that trains a worker of its own (0, 1, ... in the order
+   *     they first report): a ParallelWrapper trains one replica per thread, each counting its own iterations, so
+   *     one shared worker number would give two replicas' snapshots one identity. Under Spark the task decides.
+   */
+  public SnapshotListener(ListenerConfig config, RunAccumulators accumulators, boolean workerPerThread) {
     this.config = requireNonNull(config, "config is null");
     this.accumulators = accumulators;
+    this.workerPerThread = workerPerThread;
   }
 
   public ListenerConfig config() {
@@ -124,6 +139,9 @@ public final class SnapshotListener extends BaseTrainingListener implements Seri
 
   private TaskBinding binding() {
     TaskBinding b = binding;
+    if (b == null && workerPerThread && TaskContext.get() == null) {
+      return threadBinding();
+    }
     if (b == null) {
       synchronized (this) {
         if (binding == null) {
@@ -134,6 +152,26 @@ public final class SnapshotListener extends BaseTrainingListener implements Seri
         }
         b = binding;
       }
+    }
+    return b;
+  }
+
+  private TaskBinding threadBinding() {
+    if (threadBindings == null) {
+      synchronized (this) {
+        if (threadBindings == null) {
+          allThreadBindings = new java.util.concurrent.ConcurrentLinkedQueue<>();
+          nextThreadWorker = new AtomicInteger();
+          threadBindings = new ThreadLocal<>();
+        }
+      }
+    }
+    TaskBinding b = threadBindings.get();
+    if (b == null) {
+      b = new TaskBinding(nextThreadWorker.getAndIncrement(), 0, -1, -1, "local",
+          new DeliveryCounts(LiveProgress.of(config.runId()).delivery()), new long[1], null);
+      threadBindings.set(b);
+      allThreadBindings.add(b);
     }
     return b;
   }
@@ -181,6 +219,15 @@ public final class SnapshotListener extends BaseTrainingListener implements Seri
 
   /** Delivery counts of this listener outside Spark (benchmark, single-JVM training), after {@link #flush()}. */
   public DeliveryTotals localTotals() {
+    if (workerPerThread) {
+      DeliveryTotals sum = binding == null ? DeliveryTotals.ZERO : binding.counts().totals();
+      if (allThreadBindings != null) {
+        for (TaskBinding b : allThreadBindings) {
+          sum = sum.plus(b.counts().totals());
+        }
+      }
+      return sum;
+    }
     return binding().counts().totals();
   }
 
