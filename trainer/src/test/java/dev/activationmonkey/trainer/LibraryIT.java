@@ -145,6 +145,8 @@ class LibraryIT {
         result = run.finish();
       }
       System.out.println("library, Spark: " + result.summary());
+      // After the run, the next fit trains without the run's listener: nothing more reaches the topic.
+      sparkNet.fit(train);
 
       List<SpecificRecordBase> records = topic(broker, topic);
       List<LayerSnapshot> snapshots = snapshots(records);

@@ -140,8 +140,10 @@ public final class ActivationMonkey {
     listeners.add(listener);
     listeners.addAll(List.of(others));
     target.setListeners(listeners);
-    // dl4j-spark has no way to read the listeners back: they stay set on the training master after the run.
-    return MonitoredRun.start(this, runId, start, network, listener, accumulators, () -> { }, sc.master(),
+    // When the run ends, the training master keeps only the job's own listeners (dl4j-spark cannot read earlier ones).
+    List<TrainingListener> own = List.of(others);
+    return MonitoredRun.start(this, runId, start, network, listener, accumulators, () -> target.setListeners(own),
+        sc.master(),
         sc.defaultParallelism(), trainingMaster);
   }
 
