@@ -1,11 +1,8 @@
 package dev.activationmonkey.trainer;
 
 import dev.activationmonkey.errors.InvalidInputException;
-import dev.activationmonkey.snapshot.RecordKeys;
-import dev.activationmonkey.snapshot.SnapshotCodec;
 import dev.activationmonkey.snapshot.avro.DataSummary;
 import dev.activationmonkey.snapshot.avro.Evaluation;
-import dev.activationmonkey.snapshot.avro.LayerInfo;
 import dev.activationmonkey.snapshot.avro.NetworkSummary;
 import dev.activationmonkey.snapshot.avro.RunEnd;
 import dev.activationmonkey.snapshot.avro.RunStart;
@@ -17,12 +14,12 @@ import dev.activationmonkey.trainer.listener.RunAccumulators;
 import dev.activationmonkey.trainer.listener.SnapshotListener;
 import dev.activationmonkey.trainer.listener.StepClock;
 import dev.activationmonkey.trainer.network.NetworkFactory;
+import dev.activationmonkey.trainer.network.NetworkSummaries;
 import dev.activationmonkey.trainer.progress.LiveProgress;
 import dev.activationmonkey.trainer.progress.ProgressLine;
-import dev.activationmonkey.trainer.publish.DeliveryCounts;
 import dev.activationmonkey.trainer.publish.DeliveryTotals;
 import dev.activationmonkey.trainer.publish.KafkaSettings;
-import dev.activationmonkey.trainer.publish.SnapshotProducer;
+import dev.activationmonkey.trainer.publish.RunRecords;
 import dev.activationmonkey.trainer.spec.JobSpec;
 import dev.activationmonkey.trainer.spec.TrainingSpec;
 import java.io.IOException;
@@ -30,23 +27,18 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.UUID;
 import org.apache.spark.SparkConf;
 import org.apache.spark.SparkContext;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
-import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
-import org.deeplearning4j.nn.conf.dropout.Dropout;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.spark.api.RDDTrainingApproach;
 import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
@@ -63,7 +55,6 @@ import org.nd4j.parameterserver.distributed.conf.VoidConfiguration;
  * the end.
  */
 public final class Trainer {
-  private static final DateTimeFormatter RUN_TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
 
   /** Trains; progress goes to {@code progress} (in place when {@code System.console()} is present). */
   public RunResult run(JobSpec spec, PrintStream progress) {
@@ -72,8 +63,7 @@ public final class Trainer {
 
   public RunResult run(JobSpec spec, PrintStream progress, boolean terminal) {
     long start = System.currentTimeMillis();
-    String runId = spec.name() + "-" + RUN_TIME.format(Instant.ofEpochMilli(start)) + "-"
-        + UUID.randomUUID().toString().substring(0, 6);
+    String runId = RunRecords.newRunId(spec.name(), start);
     // getActive() is private[spark] in Scala but public in bytecode; it answers without creating a context.
     scala.Option<SparkContext> active = org.apache.spark.SparkContext$.MODULE$.getActive();
     boolean created = active.isEmpty();
@@ -116,10 +106,7 @@ public final class Trainer {
     KafkaSettings kafka = spec.logging().kafka();
     // Run-level records get their own producer and spill directory so that their outcomes never mix with the
     // snapshot counts (RunResult.snapshotsSent must equal the snapshot rows downstream).
-    SnapshotProducer runProducer = SnapshotProducer.forSettings(
-        kafka.withSpillDirectory(Path.of(kafka.spillDirectory(), "run-records").toString()));
-    DeliveryCounts runRecords = new DeliveryCounts();
-    byte[] runKey = RecordKeys.run(runId);
+    RunRecords runRecords = new RunRecords(kafka, runId);
     LiveProgress live = LiveProgress.of(runId);
     RunAccumulators accumulators = RunAccumulators.register(sc);
     ListenerConfig listenerConfig = new ListenerConfig(runId, spec.logging().kinds(), spec.logging().every(),
@@ -134,7 +121,6 @@ public final class Trainer {
     long[] work = {0, 0}; // iterations, examples: counted by the engine
     List<Path> checkpoints = new ArrayList<>();
     double accuracy = Double.NaN;
-    DeliveryCounts driverSnapshots = new DeliveryCounts();
     String failure = null;
     RunStatus status = RunStatus.SUCCEEDED;
     long firstNonFinite = -1;
@@ -147,7 +133,7 @@ public final class Trainer {
         Double.isNaN(live.lastScore()) ? lossHolder[0] : live.lastScore(),
         Math.max(live.snapshotsAcknowledged(), accumulators.delivery().sent())));
     try {
-      runProducer.send(runKey, SnapshotCodec.INSTANCE.encode(runStart(spec, runId, sc.master(), data, net)), runRecords);
+      runRecords.send(runStart(spec, runId, sc.master(), data, net));
       int[] perWorker = averaging.batchesPerWorker(data.train());
       int mostBatches = Arrays.stream(perWorker).max().orElse(0);
       progress.printf("run %s: training %s on %s, %d workers, %s; %,d examples per epoch, mini-batches of up to %d"
@@ -197,7 +183,7 @@ public final class Trainer {
           Evaluation record = new Evaluation(runId, epoch, (long) net.getIterationCount(), Instant.now(),
               data.testExamples(), loss, accuracy, finite ? test.evaluation().precision() : Double.NaN,
               finite ? test.evaluation().recall() : Double.NaN, finite ? test.evaluation().f1() : Double.NaN);
-          runProducer.send(runKey, SnapshotCodec.INSTANCE.encode(record), runRecords);
+          runRecords.send(record);
           evaluation = String.format(Locale.ROOT, "  | test accuracy %.4f, loss %.4f%s", accuracy, loss,
               test.nonFinite() > 0 ? " (" + test.nonFinite() + " predictions not finite)" : "");
         }
@@ -226,24 +212,20 @@ public final class Trainer {
     } finally {
       line.close();
       averaging.close();
-      SnapshotProducer snapshots = SnapshotProducer.forSettings(kafka);
-      snapshots.flush();
       // Whatever tasks could not re-send (broker down until the end) waits in the spill: wait a bounded time.
-      boolean drained = drainSpill(snapshots, driverSnapshots, kafka.finalDrainMillis(), progress);
-      DeliveryTotals totals = accumulators.delivery().plus(driverSnapshots.totals());
-      long pending = drained ? 0 : totals.pendingInSpill();
-      runProducer.flush();
-      drainSpill(runProducer, runRecords, kafka.finalDrainMillis(), null);
+      RunRecords.SnapshotOutcome outcome = runRecords.finishSnapshots(accumulators.delivery(), progress);
+      DeliveryTotals totals = outcome.totals();
+      long pending = outcome.pendingInSpill();
+      long runRecordsSent = runRecords.finishRunRecords();
       long iterations = accumulators.iterations();
       result = new RunResult(runId, status, epochsDone, iterations, work[1], data.trainExamples(), firstNonFinite,
-          nonFiniteWorker, totals.sent(), runRecords.totals().sent(), totals.spilled(), totals.resent(),
+          nonFiniteWorker, totals.sent(), runRecordsSent, totals.spilled(), totals.resent(),
           totals.dropped(), pending, accuracy, lossHolder[0], checkpoints, System.currentTimeMillis() - start);
       RunEnd end = new RunEnd(runId, Instant.now(), status, failure, result.epochs(), result.iterations(),
           result.durationMillis(), totals.sent(), totals.spilled(), totals.resent(), totals.dropped(), result.examples(),
           result.examplesPerEpoch(), firstNonFinite >= 0 ? firstNonFinite : null,
           nonFiniteWorker >= 0 ? nonFiniteWorker : null);
-      runProducer.send(runKey, SnapshotCodec.INSTANCE.encode(end), new DeliveryCounts());
-      runProducer.flush();
+      runRecords.end(end);
       LiveProgress.forget(runId);
       StepClock.forget(runId);
     }
@@ -272,32 +254,6 @@ public final class Trainer {
 
   private static boolean hasNonFinite(INDArray array) {
     return array.isNaN().any() || array.isInfinite().any();
-  }
-
-  private static boolean drainSpill(SnapshotProducer producer, DeliveryCounts counts, long timeoutMillis,
-      PrintStream progress) {
-    if (!producer.hasSpilled()) {
-      return true;
-    }
-    long deadline = System.currentTimeMillis() + timeoutMillis;
-    if (progress != null) {
-      progress.printf("re-sending spilled snapshots from %s (waiting up to %d s for the broker)%n",
-          producer.spillDirectory(), timeoutMillis / 1000);
-    }
-    while (true) {
-      if (producer.resendSpilled(counts)) {
-        return true;
-      }
-      if (System.currentTimeMillis() >= deadline) {
-        return false;
-      }
-      try {
-        Thread.sleep(1000);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return false;
-      }
-    }
   }
 
   /**
@@ -369,30 +325,7 @@ public final class Trainer {
   }
 
   static RunStart runStart(JobSpec spec, String runId, String master, ShardedData data, MultiLayerNetwork net) {
-    List<LayerInfo> layers = new ArrayList<>();
-    String updater = "none";
-    for (int i = 0; i < net.getnLayers(); i++) {
-      Layer l = net.getLayerWiseConfigurations().getConf(i).getLayer();
-      String activation = null;
-      String weightInit = null;
-      Double dropout = null;
-      if (l instanceof BaseLayer base) {
-        activation = dev.activationmonkey.trainer.listener.LayerInfo.activationName(base.getActivationFn());
-        weightInit = base.getWeightInitFn() == null ? null
-            : base.getWeightInitFn().getClass().getSimpleName().replaceFirst("^WeightInit", "").toLowerCase(java.util.Locale.ROOT);
-        if (base.getIUpdater() != null) {
-          updater = base.getIUpdater().toString();
-        }
-      }
-      if (l.getIDropout() instanceof Dropout d) {
-        dropout = 1 - d.getP();
-      }
-      long in = l instanceof FeedForwardLayer f ? f.getNIn() : -1;
-      long out = l instanceof FeedForwardLayer f ? f.getNOut() : -1;
-      layers.add(new LayerInfo(i, l.getLayerName() == null ? "layer" + i : l.getLayerName(), l.getClass().getSimpleName(),
-          activation, weightInit, in, out, net.getLayer(i).numParams(), dropout, null, null));
-    }
-    NetworkSummary network = new NetworkSummary(net.numParams(), updater, layers);
+    NetworkSummary network = NetworkSummaries.of(net);
     DataSummary dataSummary = new DataSummary(data.source(), data.trainExamples(), data.testExamples(),
         data.features(), data.classes(), spec.data().batchSize());
     return new RunStart(runId, Instant.now(), spec.text(), master, spec.training().workers(),

@@ -39,6 +39,7 @@ import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
 import org.apache.spark.util.TaskCompletionListener;
 import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.layers.BaseOutputLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
@@ -49,11 +50,16 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The DL4J training listener that turns a layer's activations, gradients, parameters and updates into
- * {@link LayerSnapshot}s on the worker and sends them to Kafka, every {@code every} iterations.
+ * {@link LayerSnapshot}s on the worker and sends them to Kafka, every {@code every} iterations. It listens to a
+ * {@link MultiLayerNetwork} (one snapshot set per layer) or a {@link ComputationGraph} (one per vertex after the
+ * inputs, named by the vertex: layer vertices and the outputs of merge, element-wise and other vertices that DL4J
+ * hands listeners); other models are ignored.
  *
  * <ul>
  *   <li>Activations come from {@code onForwardPass} (DL4J lists the input and every layer but the output
  *       layer during {@code fit}; a dense output layer's activations are recomputed from its input, W and b).
+ *       A recurrent layer's {@code [batch, units, time]} activations are summarised per unit over batch and time
+ *       steps, leaving out the steps its mask marks absent.
  *   <li>Gradients from {@code onGradientCalculation}: the raw gradient, before normalisation and updater.
  *   <li>Updates and parameters from {@code iterationDone}: by then DL4J's gradient view holds what the updater
  *       produced and the step subtracted from the parameters, and the parameters are the new values.
@@ -77,9 +83,14 @@ public final class SnapshotListener extends BaseTrainingListener implements Seri
 
   private final ListenerConfig config;
   private final RunAccumulators accumulators;
+  /** Outside Spark, each training thread is a worker of its own (ParallelWrapper's replicas): see below. */
+  private final boolean workerPerThread;
+  private transient volatile ThreadLocal<TaskBinding> threadBindings;
+  private transient java.util.Queue<TaskBinding> allThreadBindings;
+  private transient AtomicInteger nextThreadWorker;
 
   private transient volatile TaskBinding binding;
-  private transient volatile LayerInfo[] layers;
+  private transient volatile ModelView view;
   private transient ThreadLocal<long[]> lastActivationIteration;
   /** The JVM's producer for these settings, looked up once (not per snapshot: the settings' hash is not free). */
   private transient volatile SnapshotProducer producer;
@@ -99,8 +110,18 @@ public final class SnapshotListener extends BaseTrainingListener implements Seri
    * @param accumulators where tasks report their counts; null outside Spark (read {@link #localTotals()})
    */
   public SnapshotListener(ListenerConfig config, RunAccumulators accumulators) {
+    this(config, accumulators, false);
+  }
+
+  /**
+   * @param workerPerThread outside Spark, number each thread that trains a worker of its own (0, 1, ... in the order
+   *     they first report): a ParallelWrapper trains one replica per thread, each counting its own iterations, so
+   *     one shared worker number would give two replicas' snapshots one identity. Under Spark the task decides.
+   */
+  public SnapshotListener(ListenerConfig config, RunAccumulators accumulators, boolean workerPerThread) {
     this.config = requireNonNull(config, "config is null");
     this.accumulators = accumulators;
+    this.workerPerThread = workerPerThread;
   }
 
   public ListenerConfig config() {
@@ -118,6 +139,9 @@ public final class SnapshotListener extends BaseTrainingListener implements Seri
 
   private TaskBinding binding() {
     TaskBinding b = binding;
+    if (b == null && workerPerThread && TaskContext.get() == null) {
+      return threadBinding();
+    }
     if (b == null) {
       synchronized (this) {
         if (binding == null) {
@@ -128,6 +152,26 @@ public final class SnapshotListener extends BaseTrainingListener implements Seri
         }
         b = binding;
       }
+    }
+    return b;
+  }
+
+  private TaskBinding threadBinding() {
+    if (threadBindings == null) {
+      synchronized (this) {
+        if (threadBindings == null) {
+          allThreadBindings = new java.util.concurrent.ConcurrentLinkedQueue<>();
+          nextThreadWorker = new AtomicInteger();
+          threadBindings = new ThreadLocal<>();
+        }
+      }
+    }
+    TaskBinding b = threadBindings.get();
+    if (b == null) {
+      b = new TaskBinding(nextThreadWorker.getAndIncrement(), 0, -1, -1, "local",
+          new DeliveryCounts(LiveProgress.of(config.runId()).delivery()), new long[1], null);
+      threadBindings.set(b);
+      allThreadBindings.add(b);
     }
     return b;
   }
@@ -175,6 +219,15 @@ public final class SnapshotListener extends BaseTrainingListener implements Seri
 
   /** Delivery counts of this listener outside Spark (benchmark, single-JVM training), after {@link #flush()}. */
   public DeliveryTotals localTotals() {
+    if (workerPerThread) {
+      DeliveryTotals sum = binding == null ? DeliveryTotals.ZERO : binding.counts().totals();
+      if (allThreadBindings != null) {
+        for (TaskBinding b : allThreadBindings) {
+          sum = sum.plus(b.counts().totals());
+        }
+      }
+      return sum;
+    }
     return binding().counts().totals();
   }
 
@@ -188,30 +241,26 @@ public final class SnapshotListener extends BaseTrainingListener implements Seri
   }
 
   private boolean logs(Model model, Kind kind) {
-    return config.logs(kind) && model instanceof MultiLayerNetwork net && step(net) % config.every() == 0;
+    return config.logs(kind) && ModelView.supports(model) && step(model) % config.every() == 0;
   }
 
   /** The step being trained: the {@link StepClock}'s under gradient sharing, else the network's iteration count. */
-  private long step(MultiLayerNetwork net) {
+  private long step(Model model) {
     StepClock clock = StepClock.of(config.runId());
-    return clock != null ? clock.step() : net.getIterationCount();
+    return clock != null ? clock.step() : ModelView.iteration(model);
   }
 
-  private LayerInfo[] layers(MultiLayerNetwork net) {
-    LayerInfo[] l = layers;
-    if (l == null) {
-      l = LayerInfo.of(net);
-      layers = l;
+  private ModelView view(Model model) {
+    ModelView v = view;
+    if (v == null) {
+      v = ModelView.of(model);
+      view = v;
     }
-    return l;
+    return v;
   }
 
-  @Override
-  public void onForwardPass(Model model, List<INDArray> activations) {
-    if (!logs(model, Kind.ACTIVATION)) {
-      return;
-    }
-    MultiLayerNetwork net = (MultiLayerNetwork) model;
+  /** True the first time this thread sees this step's forward pass: later passes (a score computation) are skipped. */
+  private boolean firstForwardPass(Model model) {
     if (lastActivationIteration == null) {
       synchronized (this) {
         if (lastActivationIteration == null) {
@@ -220,16 +269,24 @@ public final class SnapshotListener extends BaseTrainingListener implements Seri
       }
     }
     long[] last = lastActivationIteration.get();
-    long iteration = step(net);
+    long iteration = step(model);
     if (last[0] == iteration) {
-      return; // a second forward pass in one iteration (e.g. a score computation): logged already
+      return false;
     }
     last[0] = iteration;
-    LayerInfo[] info = layers(net);
+    return true;
+  }
+
+  @Override
+  public void onForwardPass(Model model, List<INDArray> activations) {
+    if (!(model instanceof MultiLayerNetwork net) || !logs(model, Kind.ACTIVATION) || !firstForwardPass(model)) {
+      return;
+    }
+    LayerInfo[] info = view(net).layers();
     int n = Math.min(info.length, activations.size() - 1);
     List<Item> items = new ArrayList<>(n + 1);
     for (int i = 0; i < n; i++) {
-      items.add(new Item(info[i], Kind.ACTIVATION, null, activations.get(i + 1), true, 1.0, null));
+      items.add(activationItem(model, info[i], activations.get(i + 1)));
     }
     if (n == info.length - 1 && net.getOutputLayer() instanceof BaseOutputLayer<?> output) {
       OutputLayerInput in = OutputLayerInput.of(output, activations.get(activations.size() - 1), info[n].activation());
@@ -237,7 +294,44 @@ public final class SnapshotListener extends BaseTrainingListener implements Seri
         items.add(new Item(info[n], Kind.ACTIVATION, null, null, true, 1.0, in));
       }
     }
-    publish(net, items);
+    publish(model, items);
+  }
+
+  /** A ComputationGraph's forward pass: activations by vertex name (inputs included, output layers not). */
+  @Override
+  public void onForwardPass(Model model, Map<String, INDArray> activations) {
+    if (!(model instanceof ComputationGraph graph) || !logs(model, Kind.ACTIVATION) || !firstForwardPass(model)) {
+      return;
+    }
+    ModelView v = view(graph);
+    List<Item> items = new ArrayList<>(v.layers().length);
+    for (LayerInfo layer : v.layers()) {
+      INDArray array = activations.get(layer.name());
+      if (array != null) {
+        items.add(activationItem(model, layer, array));
+        continue;
+      }
+      String inputName = v.outputLayerInput(layer.name());
+      INDArray input = inputName == null ? null : activations.get(inputName);
+      if (input != null && graph.getLayer(layer.name()) instanceof BaseOutputLayer<?> output) {
+        OutputLayerInput in = OutputLayerInput.of(output, input, layer.activation());
+        if (in != null) {
+          items.add(new Item(layer, Kind.ACTIVATION, null, null, true, 1.0, in));
+        }
+      }
+    }
+    publish(model, items);
+  }
+
+  /** A layer's activations; a recurrent layer's as one row per unmasked (example, time step), see below. */
+  private static Item activationItem(Model model, LayerInfo layer, INDArray array) {
+    if (layer.recurrent() && array.rank() == 3) {
+      long t = StageTimers.start();
+      INDArray steps = RecurrentActivations.flatten(array, ModelView.timeMask(model, layer), layer.timeMajor());
+      StageTimers.stop(Stage.COPY, t);
+      return new Item(layer, Kind.ACTIVATION, null, steps, true, 1.0, null);
+    }
+    return new Item(layer, Kind.ACTIVATION, null, array, true, 1.0, null);
   }
 
   /**
@@ -273,20 +367,20 @@ public final class SnapshotListener extends BaseTrainingListener implements Seri
   @Override
   public void onGradientCalculation(Model model) {
     if (logs(model, Kind.GRADIENT)) {
-      sendParameterTable((MultiLayerNetwork) model, Kind.GRADIENT, model.gradient().gradientForVariable());
+      sendParameterTable(model, Kind.GRADIENT, model.gradient().gradientForVariable());
     }
   }
 
   @Override
   public void iterationDone(Model model, int iteration, int epoch) {
     TaskBinding b = binding();
-    if (model instanceof MultiLayerNetwork net) {
+    if (ModelView.supports(model)) {
       if (logs(model, Kind.UPDATE) && model.gradient() != null) {
         // After the step, the gradient view holds the update the updater produced and the step applied.
-        sendParameterTable(net, Kind.UPDATE, model.gradient().gradientForVariable());
+        sendParameterTable(model, Kind.UPDATE, model.gradient().gradientForVariable());
       }
       if (logs(model, Kind.PARAMETER)) {
-        sendParameterTable(net, Kind.PARAMETER, net.paramTable(false));
+        sendParameterTable(model, Kind.PARAMETER, ModelView.parameters(model));
       }
     }
     long t = StageTimers.start();
@@ -311,23 +405,21 @@ public final class SnapshotListener extends BaseTrainingListener implements Seri
     }
   }
 
-  private void sendParameterTable(MultiLayerNetwork net, Kind kind, Map<String, INDArray> table) {
-    LayerInfo[] info = layers(net);
+  /**
+   * One snapshot per entry of a parameter-shaped table (keys {@code <layer>_<parameter>}: a recurrent layer's input
+   * weights W, recurrent weights RW and bias b, a Bidirectional's fW, fRW, fb, bW, bRW, bb are separate snapshots).
+   */
+  private void sendParameterTable(Model model, Kind kind, Map<String, INDArray> table) {
+    ModelView v = view(model);
     List<Item> items = new ArrayList<>(table.size());
     for (Map.Entry<String, INDArray> e : table.entrySet()) {
-      String key = e.getKey();
-      int underscore = key.indexOf('_');
-      if (underscore < 0 || e.getValue() == null) {
-        continue;
-      }
-      int layer = Integer.parseInt(key.substring(0, underscore));
-      if (layer < info.length) {
-        String parameter = key.substring(underscore + 1);
-        items.add(new Item(info[layer], kind, parameter, e.getValue(), false, gradientScale(net, kind, layer, parameter),
-            null));
+      Map.Entry<LayerInfo, String> p = e.getValue() == null ? null : v.parameter(e.getKey());
+      if (p != null) {
+        items.add(new Item(p.getKey(), kind, p.getValue(), e.getValue(), false,
+            gradientScale(model, kind, p.getKey(), p.getValue()), null));
       }
     }
-    publish(net, items);
+    publish(model, items);
   }
 
   /**
@@ -336,12 +428,13 @@ public final class SnapshotListener extends BaseTrainingListener implements Seri
    * the configuration is mini-batch and the layer says {@code updaterDivideByMinibatch(param)}). Snapshots report
    * the gradient of the mean loss, what the update is computed from and what other tools show.
    */
-  private static double gradientScale(MultiLayerNetwork net, Kind kind, int layer, String parameter) {
-    if (kind != Kind.GRADIENT || !net.conf().isMiniBatch()) {
+  private static double gradientScale(Model model, Kind kind, LayerInfo layer, String parameter) {
+    if (kind != Kind.GRADIENT || !model.conf().isMiniBatch()) {
       return 1.0;
     }
-    long batch = net.batchSize();
-    return batch > 1 && net.getLayer(layer).updaterDivideByMinibatch(parameter) ? 1.0 / batch : 1.0;
+    long batch = model.batchSize();
+    org.deeplearning4j.nn.api.Layer l = ModelView.layer(model, layer);
+    return batch > 1 && l != null && l.updaterDivideByMinibatch(parameter) ? 1.0 / batch : 1.0;
   }
 
   /**
@@ -385,7 +478,7 @@ public final class SnapshotListener extends BaseTrainingListener implements Seri
    * is behind) or copying is off, the statistics are computed here and only encoding and sending are handed off.
    * Either way the records enter the producer's queue in callback order.
    */
-  private void publish(MultiLayerNetwork net, List<Item> items) {
+  private void publish(Model model, List<Item> items) {
     if (items.isEmpty()) {
       return;
     }
@@ -393,7 +486,7 @@ public final class SnapshotListener extends BaseTrainingListener implements Seri
     DeliveryCounts counts = counts(b);
     StepClock clock = StepClock.of(config.runId());
     Stamp stamp = clock == null
-        ? new Stamp(b, b.partitionId(), net.getEpochCount(), net.getIterationCount(), System.currentTimeMillis(),
+        ? new Stamp(b, b.partitionId(), ModelView.epoch(model), ModelView.iteration(model), System.currentTimeMillis(),
             Thread.currentThread().getName())
         : new Stamp(b, StepClock.jvmWorker(), clock.epoch(), clock.step(), System.currentTimeMillis(),
             Thread.currentThread().getName());

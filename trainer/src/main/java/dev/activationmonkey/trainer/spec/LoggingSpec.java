@@ -109,6 +109,17 @@ public record LoggingSpec(Set<Kind> kinds, int every, StatsOptions stats, Set<Ki
     return kinds;
   }
 
+  /** True for a producer property the trainer sets itself (serializers, idempotence, servers, timeouts). */
+  public static boolean isReserved(String property) {
+    return RESERVED.contains(property);
+  }
+
+  /** Every key at its default, as an empty {@code logging} section reads (the library's starting point). */
+  public static LoggingSpec defaults() {
+    return read(new SpecNode(com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode(), "logging",
+        "defaults"));
+  }
+
   public LoggingSpec withKafka(KafkaSettings newKafka) {
     return new LoggingSpec(kinds, every, stats, histogramKinds, newKafka, copyBufferBytes);
   }
