@@ -61,7 +61,7 @@ public final class Monkey implements Runnable {
       name = "bench",
       mixinStandardHelpOptions = true,
       description = "Benchmarks against a baseline in the same run (prints ratios).",
-      subcommands = {OverheadBenchmark.class, ScalingBenchmark.class, CollectorBenchmark.class, RestartBenchmark.class, AnalyticsBenchmark.class})
+      subcommands = {OverheadBenchmark.class, ScalingBenchmark.class, CollectorBenchmark.class, RestartBenchmark.class, AnalyticsBenchmark.class, BenchAll.class})
   static final class Bench implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
