@@ -45,6 +45,8 @@ import picocli.CommandLine.Option;
 final class BenchAll implements Callable<Integer> {
   static final String START = "<!-- bench-all:start -->";
   static final String END = "<!-- bench-all:end -->";
+  /** The lines of a benchmark's output that carry its result. */
+  private static final java.util.regex.Pattern RESULT_LINE = java.util.regex.Pattern.compile("\\bratio\\b|\\bmedian\\b|first committed file");
 
   @Option(names = "--out", paramLabel = "FILE", description = "Markdown file to write (default: ${DEFAULT-VALUE}).", defaultValue = "docs/benchmarks.md")
   Path out;
@@ -111,14 +113,15 @@ final class BenchAll implements Callable<Integer> {
         throw new MonkeyException(code, "monkey bench " + b.name() + " failed (exit " + code + "); its output is above");
       }
       results.put(b.name(), captured.toString(StandardCharsets.UTF_8).lines()
-          .filter(l -> l.contains("ratio") || l.contains("median") || l.contains("first committed file")).map(String::strip).toList());
+          .filter(l -> RESULT_LINE.matcher(l).find()).map(String::strip).toList());
     }
     String table = table(commands, results);
     Path parent = out.toAbsolutePath().getParent();
     if (parent != null) {
       Files.createDirectories(parent);
     }
-    Files.writeString(out, "# Benchmarks\n\nWritten by `./monkey bench all" + (quick ? " --quick" : "") + "`; do not edit by hand.\n\n"
+    Files.writeString(out, "# Benchmarks\n\nWritten by `./monkey bench all" + (quick ? " --quick" : "")
+        + (only == null ? "" : " --only " + String.join(",", only)) + "`; do not edit by hand.\n\n"
         + table + "\n");
     console.println(table);
     console.println("written to " + out);
