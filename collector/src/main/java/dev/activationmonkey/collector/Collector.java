@@ -33,12 +33,14 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.FencedInstanceIdException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,6 +67,8 @@ public final class Collector implements AutoCloseable {
   private final LongSupplier nanoTime;
   private final CommitLog commitLog;
   private final ClusterAdmin admin;
+  /** Static group membership: the id, and for {@code auto} its claimed slot (released when the collector stops). */
+  private final GroupInstance groupInstance;
   private final org.apache.kafka.clients.consumer.Consumer<byte[], ByteBuffer> consumer;
   private final DeadLetterQueue deadLetters;
   private final Consumer<CollectorStats> statusListener;
@@ -123,7 +127,9 @@ public final class Collector implements AutoCloseable {
       admin.close();
       throw e;
     }
-    this.consumer = clients.consumer();
+    this.groupInstance = GroupInstance.claim(config);
+    this.consumer = clients.consumer(groupInstance.id());
+    groupInstance.id().ifPresent(id -> log.info("joining group {} as static member {}", config.groupId(), id));
     this.deadLetters = new DeadLetterQueue(clients.deadLetterProducer(), config::deadLetterTopic);
     this.thread = new Thread(this::run, "monkey-collector");
     this.writerThread = Executors.newSingleThreadExecutor(r -> {
@@ -305,6 +311,11 @@ public final class Collector implements AutoCloseable {
   }
 
   private void fail(Throwable t) {
+    if (t instanceof FencedInstanceIdException) {
+      t = new InvalidInputException("another collector joined group " + config.groupId() + " with this one's "
+          + CollectorConfig.GROUP_INSTANCE_ID + " '" + groupInstance.id().orElse("") + "': every collector of a group needs its own ("
+          + CollectorConfig.GROUP_INSTANCE_ID + "=auto numbers those on one machine)", t);
+    }
     failure = t;
     log.error("collector failed; uncommitted batches are left for recovery", t);
     try {
@@ -317,10 +328,17 @@ public final class Collector implements AutoCloseable {
 
   void release() {
     try {
-      consumer.close(Duration.ofSeconds(10));
+      // A clean stop leaves the group, static member or not, so the other collectors take its partitions at once;
+      // a failed one stays a member: restarted with the same id it takes them back without a rebalance.
+      CloseOptions close = CloseOptions.timeout(Duration.ofSeconds(10));
+      if (failure == null) {
+        close = close.withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP);
+      }
+      consumer.close(close);
     } catch (RuntimeException e) {
       log.warn("closing the consumer: {}", e.toString());
     }
+    groupInstance.close();
     deadLetters.close();
     writerThread.shutdownNow();
     if (decodePool != null) {

@@ -46,6 +46,7 @@ public final class CollectorConfig {
   public static final String BOOTSTRAP_SERVERS = "bootstrap.servers";
   public static final String TOPICS = "topics";
   public static final String GROUP_ID = "group.id";
+  public static final String GROUP_INSTANCE_ID = "group.instance.id";
   public static final String DATASET_ROOT = "dataset.root";
   public static final String ROTATE_RECORDS = "rotate.records";
   public static final String ROTATE_BYTES = "rotate.bytes";
@@ -67,7 +68,7 @@ public final class CollectorConfig {
 
   /** Kafka client properties the collector sets itself. */
   private static final List<String> MANAGED_KAFKA_PROPERTIES =
-      List.of("enable.auto.commit", "key.deserializer", "value.deserializer", "group.id", "bootstrap.servers");
+      List.of("enable.auto.commit", "key.deserializer", "value.deserializer", "group.id", "group.instance.id", "bootstrap.servers");
 
   /**
    * One configuration key, stated once: its name, the type of its value, its default (null: required), the
@@ -106,6 +107,11 @@ public final class CollectorConfig {
       }),
       key(TOPICS, "list", Topics.DEFAULT_SNAPSHOT_TOPIC, "Topics to consume, comma-separated.", CollectorConfig::topicList),
       key(GROUP_ID, "string", "monkey-collector", "Kafka consumer group; collectors sharing it share the topics' partitions.",
+          CollectorConfig::nonBlank),
+      key(GROUP_INSTANCE_ID, "auto|none|id", GroupInstance.AUTO,
+          "Static group membership: a restarted collector takes its partitions back at once (not after the session timeout). "
+              + "auto: collector-<host>-<n>, n the lowest number no running collector of the group on this machine holds; "
+              + "none: dynamic membership; otherwise the id. Every collector of a group needs its own.",
           CollectorConfig::nonBlank),
       key(DATASET_ROOT, "path|URI", "monkey-data",
           "Where the dataset lives: a local path, or an hdfs://, s3a://, file:// URI (Hadoop FileSystem).", CollectorConfig::nonBlank),
@@ -196,7 +202,7 @@ public final class CollectorConfig {
     for (String managed : MANAGED_KAFKA_PROPERTIES) {
       if (kafka.containsKey(managed)) {
         throw new InvalidInputException(KAFKA_PREFIX + managed + " cannot be set: the collector manages it"
-            + (managed.equals("group.id") || managed.equals("bootstrap.servers") ? " (use " + managed + ")" : ""));
+            + (managed.equals("group.id") || managed.equals("group.instance.id") || managed.equals("bootstrap.servers") ? " (use " + managed + ")" : ""));
       }
     }
     Set<String> knownKafka = knownKafkaProperties();
@@ -245,6 +251,11 @@ public final class CollectorConfig {
 
   public String groupId() {
     return (String) parsed.get(GROUP_ID);
+  }
+
+  /** {@code auto}, {@code none} or the static member id ({@link GroupInstance}). */
+  public String groupInstanceId() {
+    return (String) parsed.get(GROUP_INSTANCE_ID);
   }
 
   public String datasetRoot() {
@@ -404,6 +415,10 @@ public final class CollectorConfig {
 
     public Builder groupId(String groupId) {
       return set(GROUP_ID, groupId);
+    }
+
+    public Builder groupInstanceId(String id) {
+      return set(GROUP_INSTANCE_ID, id);
     }
 
     public Builder datasetRoot(String root) {

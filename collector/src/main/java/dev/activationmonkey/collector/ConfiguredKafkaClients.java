@@ -3,6 +3,7 @@ package dev.activationmonkey.collector;
 import static java.util.Objects.requireNonNull;
 
 import java.nio.ByteBuffer;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
@@ -35,9 +36,10 @@ final class ConfiguredKafkaClients implements KafkaClients {
   }
 
   @Override
-  public Consumer<byte[], ByteBuffer> consumer() {
+  public Consumer<byte[], ByteBuffer> consumer(Optional<String> groupInstanceId) {
     Properties properties = clientProperties(ConsumerConfig.configNames(), "consumer");
     properties.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
+    groupInstanceId.ifPresent(id -> properties.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, id));
     properties.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     properties.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     properties.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "5000");

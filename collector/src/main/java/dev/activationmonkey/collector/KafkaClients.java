@@ -1,6 +1,7 @@
 package dev.activationmonkey.collector;
 
 import java.nio.ByteBuffer;
+import java.util.Optional;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.producer.Producer;
 
@@ -18,9 +19,10 @@ interface KafkaClients {
 
   /**
    * The group's consumer, with automatic offset commits off; values as the fetched buffers (no copy).
-   * The collector subscribes it and commits its offsets itself.
+   * The collector subscribes it and commits its offsets itself. {@code groupInstanceId}: its static membership id
+   * ({@code group.instance.id}), empty for dynamic membership.
    */
-  Consumer<byte[], ByteBuffer> consumer();
+  Consumer<byte[], ByteBuffer> consumer(Optional<String> groupInstanceId);
 
   /** The producer of dead letters; sends must be acknowledged by all in-sync replicas. */
   Producer<byte[], byte[]> deadLetterProducer();

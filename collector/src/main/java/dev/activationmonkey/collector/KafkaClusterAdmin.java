@@ -42,13 +42,22 @@ final class KafkaClusterAdmin implements ClusterAdmin {
   public void checkBrokers() {
     try {
       admin.describeCluster().nodes().get(config.startupTimeout().toMillis(), TimeUnit.MILLISECONDS);
-    } catch (TimeoutException | ExecutionException e) {
-      throw new ServiceUnavailableException("no Kafka broker answered at " + config.bootstrapServers() + " within "
-          + config.startupTimeout().toSeconds() + " s. Check " + CollectorConfig.BOOTSTRAP_SERVERS + " and that the broker runs.", e);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof org.apache.kafka.common.errors.AuthenticationException refused) {
+        throw KafkaSecurity.refused("the collector", config.bootstrapServers(), refused, CollectorConfig.KAFKA_PREFIX);
+      }
+      throw unreachable(e);
+    } catch (TimeoutException e) {
+      throw unreachable(e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new MonkeyException(ExitCode.INTERRUPTED, "interrupted", e);
     }
+  }
+
+  private ServiceUnavailableException unreachable(Exception e) {
+    return new ServiceUnavailableException("no Kafka broker answered at " + config.bootstrapServers() + " within "
+        + config.startupTimeout().toSeconds() + " s. Check " + CollectorConfig.BOOTSTRAP_SERVERS + " and that the broker runs.", e);
   }
 
   /** Creates missing dead-letter topics, so the first bad record does not wait on auto-creation (or fail without it). */

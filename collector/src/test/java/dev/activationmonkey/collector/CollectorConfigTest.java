@@ -102,6 +102,7 @@ class CollectorConfigTest {
     Map<String, String> expected = new java.util.LinkedHashMap<>();
     expected.put("topics", "monkey.snapshots");
     expected.put("group.id", "monkey-collector");
+    expected.put("group.instance.id", "auto");
     expected.put("dataset.root", "monkey-data");
     expected.put("rotate.records", "1000000");
     expected.put("rotate.bytes", String.valueOf(128L << 20));
@@ -129,6 +130,7 @@ class CollectorConfigTest {
         .bootstrapServers("a:1,b:2")
         .topics("x", "y")
         .groupId("g")
+        .groupInstanceId("c-1")
         .datasetRoot("s3a://bucket/root")
         .rotateRecords(11)
         .rotateBytes(12)
@@ -147,6 +149,7 @@ class CollectorConfigTest {
     assertEquals("a:1,b:2", typed.bootstrapServers());
     assertEquals(List.of("x", "y"), typed.topics());
     assertEquals("g", typed.groupId());
+    assertEquals("c-1", typed.groupInstanceId());
     assertEquals("s3a://bucket/root", typed.datasetRoot());
     assertEquals(11, typed.rotateRecords());
     assertEquals(12, typed.rotateBytes());
@@ -166,6 +169,7 @@ class CollectorConfigTest {
     byName.put("bootstrap.servers", "a:1,b:2");
     byName.put("topics", "x,y");
     byName.put("group.id", "g");
+    byName.put("group.instance.id", "c-1");
     byName.put("dataset.root", "s3a://bucket/root");
     byName.put("rotate.records", "11");
     byName.put("rotate.bytes", "12");

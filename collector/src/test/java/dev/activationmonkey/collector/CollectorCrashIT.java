@@ -63,9 +63,8 @@ class CollectorCrashIT {
         "--dataset", dataset.toString(),
         "--rotate-records", "10000",
         "--idle-flush", "500",
-        // Static membership: a restarted collector takes its predecessor's partitions at once instead
-        // of waiting for the killed member's session to expire.
-        "--set", "kafka.group.instance.id=crash-test",
+        // Static membership (group.instance.id=auto, the default): a restarted collector takes its predecessor's
+        // partitions at once instead of waiting for the killed member's session to expire.
         "--set", "kafka.session.timeout.ms=10000",
         "--set", "flush.max.age.ms=2000", // many commits, so that kills land in the middle of some
         "--set", "status.interval.ms=1000"));

@@ -90,6 +90,11 @@ final class MockKafka implements KafkaClients, AutoCloseable {
       closedByCollector = true;
     }
 
+    @Override
+    public synchronized void close(org.apache.kafka.clients.consumer.CloseOptions options) {
+      closedByCollector = true;
+    }
+
     boolean closedByCollector() {
       return closedByCollector;
     }
@@ -120,7 +125,7 @@ final class MockKafka implements KafkaClients, AutoCloseable {
   }
 
   @Override
-  public Consumer<byte[], ByteBuffer> consumer() {
+  public Consumer<byte[], ByteBuffer> consumer(java.util.Optional<String> groupInstanceId) {
     return consumer;
   }
 

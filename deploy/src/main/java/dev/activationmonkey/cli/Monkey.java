@@ -7,6 +7,7 @@ import dev.activationmonkey.analytics.cli.QueryCommand;
 import dev.activationmonkey.analytics.cli.ReportCommand;
 import dev.activationmonkey.analytics.cli.ServeCommand;
 import dev.activationmonkey.benchmarks.collector.CollectorBenchmark;
+import dev.activationmonkey.benchmarks.collector.RestartBenchmark;
 import dev.activationmonkey.collector.cli.CollectCommand;
 import dev.activationmonkey.errors.ExitCode;
 import dev.activationmonkey.errors.MonkeyException;
@@ -62,7 +63,7 @@ public final class Monkey implements Runnable {
       name = "bench",
       mixinStandardHelpOptions = true,
       description = "Benchmarks against a baseline in the same run (prints ratios).",
-      subcommands = {OverheadBenchmark.class, ScalingBenchmark.class, CollectorBenchmark.class, AnalyticsBenchmark.class})
+      subcommands = {OverheadBenchmark.class, ScalingBenchmark.class, CollectorBenchmark.class, RestartBenchmark.class, AnalyticsBenchmark.class, BenchAll.class})
   static final class Bench implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

@@ -65,6 +65,8 @@ public final class Trainer {
     long start = System.currentTimeMillis();
     String runId = RunRecords.newRunId(spec.name(), start);
     // getActive() is private[spark] in Scala but public in bytecode; it answers without creating a context.
+    // A secured broker that refuses our credentials or certificate fails the run now, before anything is trained or sent.
+    dev.activationmonkey.trainer.publish.KafkaPreflight.check(spec.logging().kafka());
     scala.Option<SparkContext> active = org.apache.spark.SparkContext$.MODULE$.getActive();
     boolean created = active.isEmpty();
     SparkContext sc = created ? new SparkContext(sparkConf(spec, runId, progress)) : active.get();
@@ -328,7 +330,7 @@ public final class Trainer {
     NetworkSummary network = NetworkSummaries.of(net);
     DataSummary dataSummary = new DataSummary(data.source(), data.trainExamples(), data.testExamples(),
         data.features(), data.classes(), spec.data().batchSize());
-    return new RunStart(runId, Instant.now(), spec.text(), master, spec.training().workers(),
+    return new RunStart(runId, Instant.now(), spec.redactedText(), master, spec.training().workers(),
         spec.training().trainingMaster(), network, dataSummary, Map.copyOf(spec.tags()));
   }
 }

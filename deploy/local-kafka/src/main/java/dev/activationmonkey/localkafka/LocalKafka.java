@@ -60,6 +60,10 @@ public final class LocalKafka implements KafkaBroker, AutoCloseable {
   private final int niceness;
   private final Duration startTimeout;
   private final Map<String, String> overrides;
+  /** A SASL/SCRAM-over-TLS listener beside the plaintext one; null: none. */
+  private final SecureListener secure;
+  /** One node of a {@link LocalKafkaCluster}; null for a single-node broker. */
+  private final LocalKafkaCluster.Node node;
 
   private LocalKafka(Builder builder) {
     this.dataDir = builder.dataDir.toAbsolutePath().normalize();
@@ -69,6 +73,52 @@ public final class LocalKafka implements KafkaBroker, AutoCloseable {
     this.niceness = builder.niceness;
     this.startTimeout = builder.startTimeout;
     this.overrides = Map.copyOf(builder.overrides);
+    this.node = builder.node;
+    this.secure = builder.secure;
+  }
+
+  /**
+   * A {@code SASL_SSL} listener with the {@code SCRAM-SHA-512} mechanism: the broker presents the key in
+   * {@code keystore} (PKCS12, one password for store and key). Users are added through the plaintext listener
+   * ({@link #addScramUser}).
+   */
+  public record SecureListener(Path keystore, String password) {
+    public SecureListener {
+      requireNonNull(keystore, "keystore is null");
+      requireNonNull(password, "password is null");
+    }
+
+    @Override
+    public String toString() {
+      return "SecureListener[keystore=" + keystore + ", password=[hidden]]";
+    }
+  }
+
+  /** The {@code SASL_SSL} listener's address ({@link Builder#secureListener}). */
+  public String secureBootstrapServers() {
+    try {
+      String[] ports = Files.readString(dataDir.resolve(PORTS_FILE)).trim().split(",");
+      if (ports.length < 3) {
+        throw new IllegalStateException("the broker in " + dataDir + " has no SASL_SSL listener");
+      }
+      return "127.0.0.1:" + ports[2];
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Adds (or replaces) a SCRAM-SHA-512 user, through the plaintext listener. */
+  public void addScramUser(String user, String password) {
+    try (Admin admin = admin()) {
+      admin.alterUserScramCredentials(List.of(new org.apache.kafka.clients.admin.UserScramCredentialUpsertion(user,
+          new org.apache.kafka.clients.admin.ScramCredentialInfo(org.apache.kafka.clients.admin.ScramMechanism.SCRAM_SHA_512, 4096),
+          password))).all().get(30, TimeUnit.SECONDS);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException("cannot add SCRAM user " + user + ": " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
   }
 
   public static Builder builder() {
@@ -82,10 +132,15 @@ public final class LocalKafka implements KafkaBroker, AutoCloseable {
    *     message carries the end of its log)
    */
   public synchronized LocalKafka start() {
-    if (status().running()) {
-      awaitReady();
-      return this;
+    if (!status().running()) {
+      launch();
     }
+    awaitReady(1);
+    return this;
+  }
+
+  /** Formats the storage on first use and starts the broker's JVM; does not wait for it. */
+  synchronized void launch() {
     try {
       Files.createDirectories(dataDir);
       Files.deleteIfExists(dataDir.resolve(PID_FILE));
@@ -100,8 +155,6 @@ public final class LocalKafka implements KafkaBroker, AutoCloseable {
           .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
       Process broker = process.start();
       Files.writeString(dataDir.resolve(PID_FILE), Long.toString(broker.pid()));
-      awaitReady();
-      return this;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start the Kafka broker in " + dataDir, e);
     }
@@ -181,7 +234,19 @@ public final class LocalKafka implements KafkaBroker, AutoCloseable {
     return Admin.create(properties);
   }
 
-  private void awaitReady() {
+  /**
+   * Ends the broker's process with SIGKILL, as a crashed host would: no controlled shutdown, nothing flushed. For
+   * tests of failures; {@link #start()} brings it back.
+   */
+  public synchronized void kill() {
+    brokerProcess().ifPresent(handle -> {
+      handle.destroyForcibly();
+      handle.onExit().join();
+    });
+  }
+
+  /** Until the cluster this broker belongs to lists {@code nodes} brokers. */
+  void awaitReady(int nodes) {
     Instant deadline = Instant.now().plus(startTimeout);
     Exception last = null;
     while (Instant.now().isBefore(deadline)) {
@@ -190,7 +255,7 @@ public final class LocalKafka implements KafkaBroker, AutoCloseable {
             "the Kafka broker in " + dataDir + " exited while starting; its log ends with:\n" + logTail(), null);
       }
       try (Admin admin = admin()) {
-        if (!admin.describeCluster().nodes().get(5, TimeUnit.SECONDS).isEmpty()) {
+        if (admin.describeCluster().nodes().get(5, TimeUnit.SECONDS).size() >= nodes) {
           return;
         }
       } catch (ExecutionException | TimeoutException e) {
@@ -209,7 +274,7 @@ public final class LocalKafka implements KafkaBroker, AutoCloseable {
 
   private void format(Path config) throws IOException {
     List<String> command = javaCommand(
-        "kafka.tools.StorageTool", "format", "-t", Uuid.randomUuid().toString(), "-c", config.toString());
+        "kafka.tools.StorageTool", "format", "-t", node != null ? node.clusterId() : Uuid.randomUuid().toString(), "-c", config.toString());
     Path log = dataDir.resolve(LOG_FILE);
     Process format = new ProcessBuilder(command)
         .redirectErrorStream(true)
@@ -282,21 +347,42 @@ public final class LocalKafka implements KafkaBroker, AutoCloseable {
   private Path writeConfig(int[] ports) throws IOException {
     Properties config = new Properties();
     config.put("process.roles", "broker,controller");
-    config.put("node.id", "1");
-    config.put("controller.quorum.voters", "1@127.0.0.1:" + ports[1]);
+    config.put("node.id", node != null ? String.valueOf(node.id()) : "1");
+    config.put("controller.quorum.voters", node != null ? node.voters() : "1@127.0.0.1:" + ports[1]);
     config.put("listeners", "PLAINTEXT://127.0.0.1:" + ports[0] + ",CONTROLLER://127.0.0.1:" + ports[1]);
     config.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + ports[0]);
     config.put("controller.listener.names", "CONTROLLER");
     config.put("inter.broker.listener.name", "PLAINTEXT");
     config.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+    if (secure != null) {
+      config.put("listeners", config.get("listeners") + ",SASL_SSL://127.0.0.1:" + ports[2]);
+      config.put("advertised.listeners", config.get("advertised.listeners") + ",SASL_SSL://127.0.0.1:" + ports[2]);
+      config.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL");
+      config.put("sasl.enabled.mechanisms", "SCRAM-SHA-512");
+      config.put("listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config",
+          "org.apache.kafka.common.security.scram.ScramLoginModule required;");
+      config.put("listener.name.sasl_ssl.ssl.keystore.type", "PKCS12");
+      config.put("listener.name.sasl_ssl.ssl.keystore.location", secure.keystore().toAbsolutePath().toString());
+      config.put("listener.name.sasl_ssl.ssl.keystore.password", secure.password());
+      config.put("listener.name.sasl_ssl.ssl.key.password", secure.password());
+    }
     config.put("log.dirs", dataDir.resolve("logs").toString());
     config.put("num.partitions", "2");
-    config.put("offsets.topic.replication.factor", "1");
+    String replication = node != null ? String.valueOf(node.replication()) : "1";
+    String minInSync = node != null ? String.valueOf(node.minInSync()) : "1";
+    config.put("default.replication.factor", replication);
+    config.put("min.insync.replicas", minInSync);
+    config.put("offsets.topic.replication.factor", replication);
     config.put("offsets.topic.num.partitions", "4");
-    config.put("transaction.state.log.replication.factor", "1");
-    config.put("transaction.state.log.min.isr", "1");
-    config.put("share.coordinator.state.topic.replication.factor", "1");
-    config.put("share.coordinator.state.topic.min.isr", "1");
+    config.put("transaction.state.log.replication.factor", replication);
+    config.put("transaction.state.log.min.isr", minInSync);
+    config.put("share.coordinator.state.topic.replication.factor", replication);
+    config.put("share.coordinator.state.topic.min.isr", minInSync);
+    if (node != null) {
+      // A node that stops heartbeating is fenced (and leaves the ISRs) after 4 s rather than 9 s.
+      config.put("broker.heartbeat.interval.ms", "1000");
+      config.put("broker.session.timeout.ms", "4000");
+    }
     config.put("group.initial.rebalance.delay.ms", "0");
     config.put("auto.create.topics.enable", "true");
     config.put("log.segment.bytes", String.valueOf(64 * 1024 * 1024));
@@ -312,17 +398,30 @@ public final class LocalKafka implements KafkaBroker, AutoCloseable {
   /** The ports in use: those recorded for this data directory, else the requested (or free) ones. */
   private int[] ports() throws IOException {
     Path file = dataDir.resolve(PORTS_FILE);
+    if (node != null) {
+      Files.writeString(file, node.port() + "," + node.controllerPort());
+      return new int[] {node.port(), node.controllerPort()};
+    }
     if (Files.exists(file)) {
       String[] recorded = Files.readString(file).trim().split(",");
       int port = Integer.parseInt(recorded[0]);
-      if (requestedPort == 0 || requestedPort == port) {
-        return new int[] {port, Integer.parseInt(recorded[1])};
+      if ((requestedPort == 0 || requestedPort == port) && (secure == null) == (recorded.length < 3)) {
+        return recorded.length < 3 ? new int[] {port, Integer.parseInt(recorded[1])}
+            : new int[] {port, Integer.parseInt(recorded[1]), Integer.parseInt(recorded[2])};
       }
     }
     int port = requestedPort == 0 ? freePort() : requestedPort;
     int controller = freePort();
     while (controller == port) {
       controller = freePort();
+    }
+    if (secure != null) {
+      int securePort = freePort();
+      while (securePort == port || securePort == controller) {
+        securePort = freePort();
+      }
+      Files.writeString(file, port + "," + controller + "," + securePort);
+      return new int[] {port, controller, securePort};
     }
     Files.writeString(file, port + "," + controller);
     return new int[] {port, controller};
@@ -405,8 +504,22 @@ public final class LocalKafka implements KafkaBroker, AutoCloseable {
     private int niceness;
     private Duration startTimeout = Duration.ofSeconds(90);
     private final java.util.HashMap<String, String> overrides = new java.util.HashMap<>();
+    private LocalKafkaCluster.Node node;
+    private SecureListener secure;
 
     private Builder() {}
+
+    /** Adds a SASL_SSL listener (SCRAM-SHA-512 over TLS) on a free port beside the plaintext one. */
+    public Builder secureListener(SecureListener secure) {
+      this.secure = requireNonNull(secure, "secure is null");
+      return this;
+    }
+
+    /** Makes it one node of a cluster (its id, ports, the voters and the cluster id). */
+    Builder node(LocalKafkaCluster.Node node) {
+      this.node = requireNonNull(node, "node is null");
+      return this;
+    }
 
     /** Where the broker keeps its logs, config, pid and output. Required. */
     public Builder dataDir(Path dataDir) {

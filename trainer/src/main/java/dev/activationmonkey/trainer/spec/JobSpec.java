@@ -59,6 +59,47 @@ public record JobSpec(String name, Map<String, String> tags, DataSpec data, Netw
     }
   }
 
+  /** Keys whose values are secrets: never copied into RunStart (nor anywhere else the spec is shown). */
+  private static final java.util.regex.Pattern SECRET_KEY =
+      java.util.regex.Pattern.compile("(?i).*(password|secret|jaas|token|credential|private[._-]?key).*");
+
+  /**
+   * The spec as submitted, for RunStart: the text itself, unless a key looks like a secret ({@code *password*},
+   * {@code *jaas*}, {@code *secret*}, {@code *token*}, {@code *credential*}); then the spec re-written as YAML with
+   * those values replaced by {@code [redacted]} (comments and layout are lost, the content kept).
+   */
+  public String redactedText() {
+    try {
+      JsonNode root = YAML.readTree(text);
+      if (root == null || !redact(root)) {
+        return text;
+      }
+      return "# secrets redacted by Activation Monkey\n" + YAML.writeValueAsString(root).replaceFirst("^---\\s*\n", "");
+    } catch (JsonProcessingException e) {
+      return "# not shown: the spec could not be re-read to redact its secrets\n";
+    }
+  }
+
+  private static boolean redact(JsonNode node) {
+    boolean any = false;
+    if (node instanceof com.fasterxml.jackson.databind.node.ObjectNode object) {
+      for (java.util.Iterator<String> names = object.fieldNames(); names.hasNext(); ) {
+        String name = names.next();
+        if (SECRET_KEY.matcher(name).matches() && object.get(name).isValueNode()) {
+          object.put(name, "[redacted]");
+          any = true;
+        } else {
+          any |= redact(object.get(name));
+        }
+      }
+    } else if (node.isArray()) {
+      for (JsonNode item : node) {
+        any |= redact(item);
+      }
+    }
+    return any;
+  }
+
   /** Parses and validates YAML text; {@code sourceName} names it in messages. */
   public static JobSpec parse(String yaml, String sourceName) {
     JsonNode root;
