@@ -306,6 +306,17 @@ class DashboardBrowserIT {
           + " cold: the report is built on the first request): rendered %.0f ms after navigation (%.0f ms wall in the"
           + " test); a run's page with 10 layers' charts (%d points per line): %.0f ms (target for the first page:"
           + " under 2,000 ms)%n", listMs, wallListMs, points, runMs);
+
+      // two runs on the same charts
+      browser.findElement(By.id("home")).click();
+      waiting(60).until(d -> d.findElements(By.cssSelector("#runs tr[data-run]")).size() == 10);
+      browser.findElement(By.cssSelector("input.pick[value='run-0']")).click();
+      browser.findElement(By.cssSelector("input.pick[value='run-7']")).click();
+      browser.findElement(By.id("compare")).click();
+      waiting(60).until(d -> labels("compare-gradient") != null);
+      assertEquals(List.of("run-0", "run-7"), labels("compare-gradient"));
+      assertEquals(List.of("run-0", "run-7"), labels("compare-zero"));
+      screenshot("8-compare");
     }
   }
 }
