@@ -201,6 +201,36 @@ final class DashboardApi {
     });
   }
 
+  /**
+   * A layer's raw activation sample (the latest logged, of the first worker), as pictures: per example, each channel
+   * of a convolution's output as an image, or a dense layer's units as a square image where their count is a square
+   * (else one row of units). Each picture is scaled to its own min..max.
+   */
+  byte[] sample(String runId, int layer) {
+    return dataset.read(view -> {
+      RunReport r = find(view, runId);
+      List<Object[]> rows = view.log().select("SELECT iteration, sample_shape, sample_values FROM activations"
+          + " WHERE run_id = ? AND layer_index = ? AND sample_values IS NOT NULL ORDER BY iteration DESC, partition_id"
+          + " LIMIT 1", rs -> new Object[] {rs.getLong(1), rs.getArray(2).getArray(), rs.getArray(3).getArray()},
+          r.runId(), layer);
+      if (rows.isEmpty()) {
+        throw HttpError.notFound("No raw activation sample of layer " + layer + " in run " + r.runId()
+            + " (the job's logging.sample.examples is 0)");
+      }
+      Object[] shapeObjects = (Object[]) rows.get(0)[1];
+      Object[] valueObjects = (Object[]) rows.get(0)[2];
+      int[] shape = new int[shapeObjects.length];
+      for (int i = 0; i < shape.length; i++) {
+        shape[i] = ((Number) shapeObjects[i]).intValue();
+      }
+      double[] values = new double[valueObjects.length];
+      for (int i = 0; i < values.length; i++) {
+        values[i] = ((Number) valueObjects[i]).doubleValue();
+      }
+      return SamplePictures.png(shape, values, (Long) rows.get(0)[0]);
+    });
+  }
+
   /** The run id when the dataset has that run; a 404 otherwise. */
   String knownRun(String runId) {
     return dataset.read(view -> find(view, runId).runId());

@@ -206,6 +206,10 @@ public final class DashboardServer implements AutoCloseable {
         json(exchange, api.histograms(p.required("run"), p.integer("layer", 0, 100_000, null),
             p.integer("max", 1, 200, 30)));
       }
+      case "/api/sample.png" -> {
+        Params p = Params.of(uri, Set.of("run", "layer"));
+        send(exchange, 200, "image/png", api.sample(p.required("run"), p.integer("layer", 0, 100_000, null)));
+      }
       case "/api/checkpoints" -> {
         String run = api.knownRun(Params.of(uri, Set.of("run")).required("run"));
         json(exchange, DashboardApi.mapOf("run", run, "epochs", neurons.epochs(run)));

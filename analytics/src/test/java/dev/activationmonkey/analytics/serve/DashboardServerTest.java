@@ -241,6 +241,24 @@ class DashboardServerTest {
   }
 
   @Test
+  void rawActivationSamplesAreDrawnPerExampleAndChannel() throws Exception {
+    try (dev.activationmonkey.analytics.fixtures.SnapshotFileWriter w =
+        new dev.activationmonkey.analytics.fixtures.SnapshotFileWriter(root)) {
+      // a convolution's sample: 2 examples x 3 channels x 4 x 4
+      w.write("conv", "activation", "monkey.snapshots+0+0+9.parquet", java.util.Map.of("iteration", "i",
+          "sample_shape", "[2, 3, 4, 4]", "sample_values", "list_transform(range(96), v -> CAST(v AS FLOAT))"),
+          "range(10) t(i)");
+    }
+    Response png = get("/api/sample.png?run=conv&layer=0");
+    assertEquals(200, png.status(), png.text());
+    java.awt.image.BufferedImage image = ImageIO.read(new java.io.ByteArrayInputStream(png.body()));
+    // 3 channels a row, 2 examples; 4x4 pixels drawn at 8x8 each (32 px tiles), 8 px gaps, 16 px labels
+    assertEquals(8 + 3 * (32 + 8), image.getWidth());
+    assertEquals(8 + 2 * (16 + 32 + 8), image.getHeight());
+    assertOneLineRefusal(get("/api/sample.png?run=dead&layer=0"), 404, "logging.sample.examples");
+  }
+
+  @Test
   void anEmptyDatasetServesAnEmptyRunList() throws Exception {
     Path empty = Files.createDirectories(staging.resolve("empty"));
     try (DashboardServer s = DashboardServer.start(empty, "127.0.0.1", 0, Thresholds.defaults())) {

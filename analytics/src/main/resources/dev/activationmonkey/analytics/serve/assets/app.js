@@ -114,7 +114,7 @@
         + '<span class="muted">or click a layer row for its neuron × iteration firing rates</span></p><div id="heatmap-box"></div>'
         + '<h3>Per worker and distributions</h3><p>Layer <select id="worker-layer"></select> '
         + '<button id="per-worker-zero">zero fraction per worker</button><button id="per-worker-gradient">gradient L2 per worker</button>'
-        + '<button id="ridgeline">activation histograms over time</button></p><div class="charts" id="extra"></div>'
+        + '<button id="ridgeline">activation histograms over time</button><button id="samples">raw activation samples</button></p><div class="charts" id="extra"></div>'
         + '<div id="neuron-section"></div></div>';
       document.getElementById('run-id').textContent = runId;
       document.getElementById('heat-sparsity').onclick = () => showHeatmap(runId, 'sparsity');
@@ -122,6 +122,16 @@
       document.getElementById('per-worker-zero').onclick = () => perWorker(runId, 'zero');
       document.getElementById('per-worker-gradient').onclick = () => perWorker(runId, 'gradient');
       document.getElementById('ridgeline').onclick = () => ridgeline(runId);
+      document.getElementById('samples').onclick = () => {
+        const url = '/api/sample.png?run=' + encodeURIComponent(runId) + '&layer=' + document.getElementById('worker-layer').value;
+        let box = document.getElementById('sample-box');
+        if (!box) { box = document.createElement('div'); box.id = 'sample-box'; document.getElementById('extra').appendChild(box); }
+        const img = new Image();
+        img.id = 'sample';
+        img.onload = () => { box.innerHTML = ''; box.appendChild(img); };
+        img.onerror = () => fetch(url).then(r => r.text()).then(t => { box.innerHTML = '<p class="ERROR">' + esc(t) + '</p>'; });
+        img.src = url;
+      };
       neuronSection(runId);
       Object.keys(charts).forEach(k => { charts[k].destroy(); delete charts[k]; });
     }
