@@ -57,6 +57,9 @@ public final class DashboardServer implements AutoCloseable {
   private final DashboardApi api;
   private final NeuronImages neurons;
   private final java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
+  /** The report of the dataset as the server found it, built as it starts: the first page need not wait for it. */
+  private volatile java.util.concurrent.CompletableFuture<Void> warmUp =
+      java.util.concurrent.CompletableFuture.completedFuture(null);
 
   private DashboardServer(HttpServer server, ExecutorService executor, LiveDataset dataset, NeuronImages neurons) {
     this.server = server;
@@ -117,7 +120,29 @@ public final class DashboardServer implements AutoCloseable {
     http.createContext("/", s::handle);
     http.setExecutor(executor);
     http.start();
+    // Build the report now, not on the first request (a person opens the page a moment after the server starts; a
+    // request that comes sooner waits for this build instead of starting its own). A failure here is reported by
+    // that request, with its message.
+    s.warmUp = java.util.concurrent.CompletableFuture.runAsync(() -> {
+      try {
+        s.dataset.read(view -> null);
+      } catch (RuntimeException e) {
+        // the page's first request builds it again and answers with the error
+      }
+    }, executor);
     return s;
+  }
+
+  /** Waits until the report of the dataset as found at start is built; false if that took longer than {@code max}. */
+  public boolean awaitReady(java.time.Duration max) throws InterruptedException {
+    try {
+      warmUp.get(max.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+      return true;
+    } catch (java.util.concurrent.TimeoutException e) {
+      return false;
+    } catch (java.util.concurrent.ExecutionException e) {
+      return true;
+    }
   }
 
   /** The address it listens on, e.g. {@code http://127.0.0.1:8080/}. */
