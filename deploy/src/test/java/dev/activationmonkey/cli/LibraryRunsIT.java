@@ -48,7 +48,8 @@ import picocli.CommandLine;
 /**
  * A ComputationGraph with skip connections and an LSTM, trained through the library (dev.activationmonkey.trainer.api)
  * in this JVM, end to end: the real broker, the collector's Parquet (one row per snapshot the library counted, read by
- * DuckDB), and the report and heatmaps over both runs.
+ * DuckDB), and the report and heatmaps over both runs. Beside them, {@code monkey train} with {@code network.graph-json}:
+ * its Parquet rows = its RunEnd's count, its vertices by name.
  */
 class LibraryRunsIT {
   @TempDir
@@ -64,10 +65,12 @@ class LibraryRunsIT {
         .spillDirectory(dir.resolve("spill")).build();
     RunResult graph;
     RunResult lstm;
+    String graphJob;
     try (Collector collector = Collector.start(CollectorConfig.builder().bootstrapServers(broker.bootstrapServers())
         .topics(topic).groupId("library-runs-" + System.nanoTime()).datasetRoot(dataset.toString()).build())) {
       graph = trainGraph(monkey);
       lstm = trainLstm(monkey);
+      graphJob = trainGraphJob(broker, topic);
       collector.awaitCaughtUp(Duration.ofMinutes(2));
     }
     try (Connection connection = DriverManager.getConnection("jdbc:duckdb:");
@@ -85,6 +88,23 @@ class LibraryRunsIT {
           + " WHERE run_id = '" + graph.runId() + "'")) {
         rows.next();
         assertEquals("d1,d2,merge,out,skip", rows.getString(1), "vertex names in the log");
+      }
+    }
+    // monkey train with network.graph-json: Parquet rows = the run's RunEnd count, every vertex by name.
+    try (Connection connection = DriverManager.getConnection("jdbc:duckdb:");
+        Statement statement = connection.createStatement()) {
+      try (ResultSet rows = statement.executeQuery("SELECT (SELECT count(*) FROM read_parquet('"
+          + dataset.resolve("snapshots") + "/**/*.parquet', hive_partitioning = true) WHERE run_id = '" + graphJob
+          + "'), (SELECT string_agg(DISTINCT layer_name, ',' ORDER BY layer_name) FROM read_parquet('"
+          + dataset.resolve("snapshots") + "/**/*.parquet', hive_partitioning = true) WHERE run_id = '" + graphJob
+          + "'), (SELECT max(snapshots_sent) FROM read_parquet('" + dataset.resolve("run_ends")
+          + "/**/*.parquet', hive_partitioning = true) WHERE run_id = '" + graphJob + "')")) {
+        rows.next();
+        System.out.printf("monkey train graph-json %s: %d Parquet rows, RunEnd says %d sent%n", graphJob,
+            rows.getLong(1), rows.getLong(3));
+        assertTrue(rows.getLong(1) > 0);
+        assertEquals(rows.getLong(3), rows.getLong(1), "one Parquet row per snapshot monkey train sent");
+        assertEquals("d1,d2,out,skip", rows.getString(2), "vertex names in the log");
       }
     }
     for (RunResult run : List.of(graph, lstm)) {
@@ -108,6 +128,45 @@ class LibraryRunsIT {
     int code = cli.execute(args);
     assertEquals(0, code, String.join(" ", args) + ":\n" + out);
     return out.toString();
+  }
+
+  /** {@code monkey train} on a graph JSON with a skip connection; returns the run id. */
+  private String trainGraphJob(KafkaBroker broker, String topic) throws Exception {
+    Path json = dir.resolve("graph.json");
+    Files.writeString(json, new NeuralNetConfiguration.Builder().seed(5).updater(new Adam(1e-2)).graphBuilder()
+        .addInputs("pixels")
+        .setInputTypes(InputType.feedForward(784))
+        .addLayer("d1", new DenseLayer.Builder().nOut(8).activation(Activation.RELU).build(), "pixels")
+        .addLayer("d2", new DenseLayer.Builder().nOut(8).activation(Activation.RELU).build(), "d1")
+        .addVertex("skip", new ElementWiseVertex(ElementWiseVertex.Op.Add), "d1", "d2")
+        .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(10)
+            .activation(Activation.SOFTMAX).build(), "skip")
+        .setOutputs("out")
+        .build().toJson());
+    Path yaml = dir.resolve("graph-job.yaml");
+    Files.writeString(yaml, """
+        name: graph-job
+        data: {limit: 128, test-fraction: 0.25, batch-size: 16}
+        network: {graph-json: %s}
+        training: {epochs: 1, workers: 2, master: "local[2]"}
+        logging:
+          every: 2
+          kafka: {bootstrap-servers: %s, topic: %s, spill-dir: %s}
+        """.formatted(json, broker.bootstrapServers(), topic, dir.resolve("graph-job-spill")));
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    java.io.PrintStream original = System.out;
+    System.setOut(new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8));
+    try {
+      monkey("train", "--config", yaml.toString());
+    } finally {
+      System.setOut(original);
+    }
+    String log = out.toString(java.nio.charset.StandardCharsets.UTF_8);
+    System.out.println(log);
+    java.util.regex.Matcher id = java.util.regex.Pattern.compile("run (graph-job-\\S+): training graph d1-d2-skip-out")
+        .matcher(log);
+    assertTrue(id.find(), log);
+    return id.group(1);
   }
 
   private static RunResult trainGraph(ActivationMonkey monkey) {

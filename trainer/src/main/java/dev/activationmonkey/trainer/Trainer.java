@@ -14,13 +14,14 @@ import dev.activationmonkey.trainer.listener.RunAccumulators;
 import dev.activationmonkey.trainer.listener.SnapshotListener;
 import dev.activationmonkey.trainer.listener.StepClock;
 import dev.activationmonkey.trainer.network.NetworkFactory;
-import dev.activationmonkey.trainer.network.NetworkSummaries;
+import dev.activationmonkey.trainer.network.TrainableNetwork;
 import dev.activationmonkey.trainer.progress.LiveProgress;
 import dev.activationmonkey.trainer.progress.ProgressLine;
 import dev.activationmonkey.trainer.publish.DeliveryTotals;
 import dev.activationmonkey.trainer.publish.KafkaSettings;
 import dev.activationmonkey.trainer.publish.RunRecords;
 import dev.activationmonkey.trainer.spec.JobSpec;
+import dev.activationmonkey.trainer.spec.NetworkSpec;
 import dev.activationmonkey.trainer.spec.TrainingSpec;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -36,9 +37,8 @@ import java.util.Map;
 import org.apache.spark.SparkConf;
 import org.apache.spark.SparkContext;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
-import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
-import org.deeplearning4j.nn.conf.layers.Layer;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.spark.api.RDDTrainingApproach;
 import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
@@ -96,10 +96,23 @@ public final class Trainer {
       PrintStream progress, boolean terminal) {
     TrainingSpec training = spec.training();
     int batchSize = spec.data().batchSize();
-    MultiLayerConfiguration conf = NetworkFactory.build(spec.network(), training.seed(), data.features(), data.classes());
-    MultiLayerNetwork net = new MultiLayerNetwork(conf);
-    net.init();
-    long outputs = net.getOutputLayer().getParam("b") == null ? -1 : net.getOutputLayer().getParam("b").length();
+    TrainableNetwork network;
+    if (spec.network().zoo() != null) {
+      NetworkSpec n = spec.network();
+      network = TrainableNetwork.of(NetworkFactory.zoo(n, training.seed(), data.features(), data.classes()),
+          new int[] {n.imageChannels(), n.imageHeight(), n.imageWidth()});
+    } else if (spec.network().isGraph()) {
+      ComputationGraph graph = new ComputationGraph(NetworkFactory.graph(spec.network()));
+      graph.init();
+      network = TrainableNetwork.of(graph);
+    } else {
+      MultiLayerNetwork mln = new MultiLayerNetwork(NetworkFactory.build(spec.network(), training.seed(),
+          data.features(), data.classes()));
+      mln.init();
+      network = TrainableNetwork.of(mln);
+    }
+    Model net = network.model();
+    long outputs = network.outputUnits();
     if (outputs > 0 && outputs != data.classes()) {
       throw new InvalidInputException("network: the output layer has " + outputs + " units but the data has "
           + data.classes() + " classes");
@@ -116,7 +129,7 @@ public final class Trainer {
         training.injectFailureAfter(), spec.logging().copyBufferBytes());
     SnapshotListener listener = new SnapshotListener(listenerConfig, accumulators);
     boolean shared = training.trainingMaster().equals("shared-gradients");
-    ParameterAveraging averaging = new ParameterAveraging(jsc, net, runId, batchSize,
+    ParameterAveraging averaging = new ParameterAveraging(jsc, network, runId, batchSize,
         training.averagingFrequency(), spec.data().shuffleSeed(), listener);
     int[] epochHolder = {0};
     double[] lossHolder = {Double.NaN};
@@ -135,15 +148,15 @@ public final class Trainer {
         Double.isNaN(live.lastScore()) ? lossHolder[0] : live.lastScore(),
         Math.max(live.snapshotsAcknowledged(), accumulators.delivery().sent())));
     try {
-      runRecords.send(runStart(spec, runId, sc.master(), data, net));
+      runRecords.send(runStart(spec, runId, sc.master(), data, network));
       int[] perWorker = averaging.batchesPerWorker(data.train());
       int mostBatches = Arrays.stream(perWorker).max().orElse(0);
       progress.printf("run %s: training %s on %s, %d workers, %s; %,d examples per epoch, mini-batches of up to %d"
-          + " per worker: %s%n", runId, describe(net), data.source(), training.workers(), shared ? "shared gradients"
+          + " per worker: %s%n", runId, network.describe(), data.source(), training.workers(), shared ? "shared gradients"
           : "parameter averaging " + (training.averagingFrequency() == 0 ? "once per epoch"
           : "every " + training.averagingFrequency() + " mini-batches"), data.trainExamples(), batchSize,
           Arrays.toString(perWorker));
-      SparkDl4jMultiLayer sharedNet = shared ? sharedGradients(sc, net, spec, listener) : null;
+      SparkDl4jMultiLayer sharedNet = shared ? sharedGradients(sc, (MultiLayerNetwork) net, spec, listener) : null;
       for (int epoch = 0; epoch < training.epochs(); epoch++) {
         epochHolder[0] = epoch + 1;
         if (shared) {
@@ -173,7 +186,7 @@ public final class Trainer {
             nonFiniteWorker = outcome.nonFiniteWorker();
           }
         }
-        net.setIterationCount((epoch + 1) * mostBatches);
+        network.setCounts((epoch + 1) * mostBatches, epoch + 1);
         epochsDone = epoch + 1;
         String evaluation = "";
         if (data.test() != null && training.evaluate()) {
@@ -182,7 +195,7 @@ public final class Trainer {
           lossHolder[0] = loss;
           accuracy = test.accuracy();
           boolean finite = test.nonFinite() == 0 && test.evaluation() != null;
-          Evaluation record = new Evaluation(runId, epoch, (long) net.getIterationCount(), Instant.now(),
+          Evaluation record = new Evaluation(runId, epoch, (long) network.iterationCount(), Instant.now(),
               data.testExamples(), loss, accuracy, finite ? test.evaluation().precision() : Double.NaN,
               finite ? test.evaluation().recall() : Double.NaN, finite ? test.evaluation().f1() : Double.NaN);
           runRecords.send(record);
@@ -304,7 +317,7 @@ public final class Trainer {
     return sparkNet;
   }
 
-  private static Path checkpoint(MultiLayerNetwork net, Path dir, String runId, int epoch) {
+  private static Path checkpoint(Model net, Path dir, String runId, int epoch) {
     try {
       Files.createDirectories(dir);
       Path file = dir.resolve(runId + "-epoch-" + (epoch + 1) + ".zip");
@@ -316,18 +329,8 @@ public final class Trainer {
     }
   }
 
-  private static String describe(MultiLayerNetwork net) {
-    StringBuilder b = new StringBuilder();
-    for (int i = 0; i < net.getnLayers(); i++) {
-      Layer l = net.getLayerWiseConfigurations().getConf(i).getLayer();
-      b.append(i == 0 ? "" : "-").append(l instanceof FeedForwardLayer f ? String.valueOf(f.getNOut())
-          : l.getClass().getSimpleName());
-    }
-    return "network " + b + " (" + String.format("%,d", net.numParams()) + " parameters)";
-  }
-
-  static RunStart runStart(JobSpec spec, String runId, String master, ShardedData data, MultiLayerNetwork net) {
-    NetworkSummary network = NetworkSummaries.of(net);
+  static RunStart runStart(JobSpec spec, String runId, String master, ShardedData data, TrainableNetwork net) {
+    NetworkSummary network = net.summary();
     DataSummary dataSummary = new DataSummary(data.source(), data.trainExamples(), data.testExamples(),
         data.features(), data.classes(), spec.data().batchSize());
     return new RunStart(runId, Instant.now(), spec.redactedText(), master, spec.training().workers(),

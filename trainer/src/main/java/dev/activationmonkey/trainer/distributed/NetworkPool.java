@@ -1,10 +1,10 @@
 package dev.activationmonkey.trainer.distributed;
 
+import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
-import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import dev.activationmonkey.trainer.network.TrainableNetwork;
 
 /**
  * Networks kept in an executor JVM between the tasks of one run, so a round's task does not rebuild (allocate,
@@ -14,27 +14,27 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
  * built, the networks of other runs in this JVM are dropped.
  */
 final class NetworkPool {
-  private static final Map<String, ConcurrentLinkedDeque<MultiLayerNetwork>> POOLS = new ConcurrentHashMap<>();
+  private static final Map<String, ConcurrentLinkedDeque<TrainableNetwork>> POOLS = new ConcurrentHashMap<>();
 
   private NetworkPool() {}
 
-  static MultiLayerNetwork borrow(String runId, String configurationJson) {
-    String key = key(runId, configurationJson);
-    ConcurrentLinkedDeque<MultiLayerNetwork> pool = POOLS.get(key);
+  /** A network of the run built from {@code configurationJson} (a ComputationGraph's when {@code graph}). */
+  static TrainableNetwork borrow(String runId, boolean graph, String configurationJson, int[] imageInput) {
+    String key = key(runId, graph, configurationJson, imageInput);
+    ConcurrentLinkedDeque<TrainableNetwork> pool = POOLS.get(key);
     if (pool == null) {
       POOLS.keySet().removeIf(other -> !other.startsWith(runId + "\n"));
       pool = POOLS.computeIfAbsent(key, k -> new ConcurrentLinkedDeque<>());
     }
-    MultiLayerNetwork net = pool.pollFirst();
+    TrainableNetwork net = pool.pollFirst();
     if (net == null) {
-      net = new MultiLayerNetwork(MultiLayerConfiguration.fromJson(configurationJson));
-      net.init();
+      net = TrainableNetwork.fromJson(graph, configurationJson, imageInput);
     }
     return net;
   }
 
-  static void giveBack(String runId, String configurationJson, MultiLayerNetwork net) {
-    ConcurrentLinkedDeque<MultiLayerNetwork> pool = POOLS.get(key(runId, configurationJson));
+  static void giveBack(String runId, boolean graph, String configurationJson, int[] imageInput, TrainableNetwork net) {
+    ConcurrentLinkedDeque<TrainableNetwork> pool = POOLS.get(key(runId, graph, configurationJson, imageInput));
     if (pool != null) {
       pool.addFirst(net);
     }
@@ -45,7 +45,7 @@ final class NetworkPool {
     POOLS.keySet().removeIf(key -> key.startsWith(runId + "\n"));
   }
 
-  private static String key(String runId, String configurationJson) {
-    return runId + "\n" + configurationJson;
+  private static String key(String runId, boolean graph, String configurationJson, int[] imageInput) {
+    return runId + "\n" + (graph ? "graph " : "layers ") + Arrays.toString(imageInput) + "\n" + configurationJson;
   }
 }

@@ -10,8 +10,8 @@ import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
-import org.deeplearning4j.nn.api.Updater;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import dev.activationmonkey.trainer.network.TrainableNetwork;
+import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.evaluation.classification.Evaluation;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -35,7 +35,9 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public final class ParameterAveraging {
   private final JavaSparkContext jsc;
-  private final MultiLayerNetwork master;
+  private final TrainableNetwork master;
+  private final boolean graph;
+  private final int[] imageInput;
   private final String runId;
   private final String configurationJson;
   private final int batchSize;
@@ -45,17 +47,26 @@ public final class ParameterAveraging {
   private int[] batchesPerWorker;
 
   /**
-   * @param master the driver's network: its parameters and updater state start the run and hold the averages
+   * @param master the driver's network, a MultiLayerNetwork or a single-input, single-output ComputationGraph: its
+   *     parameters and updater state start the run and hold the averages
    * @param frequency mini-batches per worker between averaging steps; 0 = once per epoch
    * @param seed seed of the per-epoch shuffle of each worker's examples
    * @param listener attached to every worker's network for training (not evaluation); may be null
    */
-  public ParameterAveraging(JavaSparkContext jsc, MultiLayerNetwork master, String runId, int batchSize, int frequency,
+  public ParameterAveraging(JavaSparkContext jsc, Model master, String runId, int batchSize, int frequency,
+      long seed, TrainingListener listener) {
+    this(jsc, TrainableNetwork.of(requireNonNull(master, "master is null")), runId, batchSize, frequency, seed, listener);
+  }
+
+  /** As above, for a network that may take its flat rows reshaped to images ({@link TrainableNetwork#imageInput()}). */
+  public ParameterAveraging(JavaSparkContext jsc, TrainableNetwork master, String runId, int batchSize, int frequency,
       long seed, TrainingListener listener) {
     this.jsc = requireNonNull(jsc, "jsc is null");
     this.master = requireNonNull(master, "master is null");
+    this.graph = master.isGraph();
+    this.imageInput = master.imageInput();
     this.runId = requireNonNull(runId, "runId is null");
-    this.configurationJson = master.getLayerWiseConfigurations().toJson();
+    this.configurationJson = this.master.configurationJson();
     this.batchSize = batchSize;
     this.frequency = frequency;
     this.seed = seed;
@@ -81,7 +92,7 @@ public final class ParameterAveraging {
   private record State(float[] params, float[] updaterState) implements Serializable {}
 
   /** Everything a round's task needs besides its shard and the broadcast. */
-  private record RoundTask(String runId, String configurationJson, int epoch, int firstBatch, int lastBatch,
+  private record RoundTask(String runId, boolean graph, String configurationJson, int[] imageInput, int epoch, int firstBatch, int lastBatch,
       int batchSize, long seed, TrainingListener listener, boolean stopOnNonFinite) implements Serializable {}
 
   /** Mini-batches per epoch of each worker (the shards' sizes do not change during a run). */
@@ -116,7 +127,7 @@ public final class ParameterAveraging {
       long t0 = System.nanoTime();
       Broadcast<State> state = jsc.broadcast(new State(master.params().toFloatVector(), updaterState(master)));
       long t1 = System.nanoTime();
-      RoundTask task = new RoundTask(runId, configurationJson, epoch, from, from + perRound, batchSize, seed, listener,
+      RoundTask task = new RoundTask(runId, graph, configurationJson, imageInput, epoch, from, from + perRound, batchSize, seed, listener,
           stopOnNonFinite);
       RoundResult result;
       try {
@@ -148,7 +159,7 @@ public final class ParameterAveraging {
           for (int i = 0; i < updater.length; i++) {
             updater[i] *= scale;
           }
-          assign(master.getUpdater().getStateViewArray(), updater);
+          assign(master.updaterState(), updater);
         }
       }
       examples += result.examples();
@@ -173,16 +184,15 @@ public final class ParameterAveraging {
         }
       }
     }
-    master.setEpochCount(epoch + 1);
+    master.setCounts(master.iterationCount(), epoch + 1);
     return new EpochOutcome(examples, iterations,
         iterations == 0 || firstNonFinite >= 0 ? Double.NaN : lossSum / iterations, rounds,
         firstNonFinite, nonFiniteWorker, (System.nanoTime() - startNanos) / 1e9, taskNanos / 1e9, trainNanos / 1e9);
   }
 
-  private static float[] updaterState(MultiLayerNetwork net) {
-    Updater updater = net.getUpdater();
-    INDArray view = updater == null ? null : updater.getStateViewArray();
-    return view == null || view.length() == 0 ? null : view.toFloatVector();
+  private static float[] updaterState(TrainableNetwork net) {
+    INDArray view = net.updaterState();
+    return view == null ? null : view.toFloatVector();
   }
 
   private static void assign(INDArray target, float[] values) {
@@ -200,16 +210,15 @@ public final class ParameterAveraging {
         out.add(RoundResult.empty());
         continue;
       }
-      MultiLayerNetwork net = NetworkPool.borrow(task.runId(), task.configurationJson());
+      TrainableNetwork net = NetworkPool.borrow(task.runId(), task.graph(), task.configurationJson(), task.imageInput());
       try {
         assign(net.params(), state.params());
         if (state.updaterState() != null) {
-          assign(net.getUpdater().getStateViewArray(), state.updaterState());
+          assign(net.updaterState(), state.updaterState());
         }
         int perEpoch = shard.batchesPerEpoch(task.batchSize());
         // Worker-local step numbers, the same in every attempt: epoch * the worker's batches + batches before this round.
-        net.setIterationCount(task.epoch() * perEpoch + task.firstBatch());
-        net.setEpochCount(task.epoch());
+        net.setCounts(task.epoch() * perEpoch + task.firstBatch(), task.epoch());
         net.setListeners(task.listener() == null ? List.of() : List.of(task.listener()));
         long examples = 0;
         long steps = 0;
@@ -217,7 +226,7 @@ public final class ParameterAveraging {
         long nonFinite = -1;
         long trainStart = System.nanoTime();
         for (DataSet batch : batches) {
-          int iteration = net.getIterationCount();
+          int iteration = net.iterationCount();
           net.fit(batch);
           double loss = net.score();
           examples += batch.numExamples();
@@ -240,9 +249,9 @@ public final class ParameterAveraging {
         scale(updater, examples);
         out.add(new RoundResult(params, updater, examples, steps, lossSum, nonFinite,
             nonFinite >= 0 ? shard.worker() : -1, System.nanoTime() - taskStart, trainNanos,
-            net.getIterationCount() - 1L));
+            net.iterationCount() - 1L));
       } finally {
-        NetworkPool.giveBack(task.runId(), task.configurationJson(), net);
+        NetworkPool.giveBack(task.runId(), task.graph(), task.configurationJson(), task.imageInput(), net);
       }
     }
     return out.iterator();
@@ -264,9 +273,11 @@ public final class ParameterAveraging {
     Broadcast<State> state = jsc.broadcast(new State(master.params().toFloatVector(), null));
     String id = runId;
     String json = configurationJson;
+    boolean isGraph = graph;
+    int[] image = imageInput;
     int size = batchSize;
     try {
-      return test.mapPartitions(shards -> evaluateShards(shards, state.value(), id, json, size))
+      return test.mapPartitions(shards -> evaluateShards(shards, state.value(), id, isGraph, json, image, size))
           .reduce(TestOutcome::plus);
     } finally {
       state.destroy();
@@ -298,12 +309,12 @@ public final class ParameterAveraging {
     }
   }
 
-  private static Iterator<TestOutcome> evaluateShards(Iterator<Shard> shards, State state, String runId, String json,
-      int batchSize) {
+  private static Iterator<TestOutcome> evaluateShards(Iterator<Shard> shards, State state, String runId, boolean graph,
+      String json, int[] imageInput, int batchSize) {
     List<TestOutcome> out = new ArrayList<>(1);
     while (shards.hasNext()) {
       Shard shard = shards.next();
-      MultiLayerNetwork net = NetworkPool.borrow(runId, json);
+      TrainableNetwork net = NetworkPool.borrow(runId, graph, json, imageInput);
       try {
         net.setListeners(List.of());
         assign(net.params(), state.params());
@@ -312,10 +323,10 @@ public final class ParameterAveraging {
         long examples = 0;
         long nonFinite = 0;
         for (DataSet batch : shard.inOrder(batchSize)) {
-          INDArray output = net.output(batch.getFeatures(), false);
+          INDArray output = net.output(batch.getFeatures());
           long n = batch.numExamples();
           examples += n;
-          lossSum += net.score(batch, false) * n;
+          lossSum += net.score(batch) * n;
           if (output.isInfinite().any() || output.isNaN().any()) {
             nonFinite += n;
             continue;
@@ -327,7 +338,7 @@ public final class ParameterAveraging {
         }
         out.add(new TestOutcome(evaluation, lossSum, examples, nonFinite));
       } finally {
-        NetworkPool.giveBack(runId, json, net);
+        NetworkPool.giveBack(runId, graph, json, imageInput, net);
       }
     }
     return out.iterator();

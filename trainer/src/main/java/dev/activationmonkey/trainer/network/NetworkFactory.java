@@ -8,6 +8,7 @@ import dev.activationmonkey.trainer.spec.UpdaterSpec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
@@ -91,6 +92,63 @@ public final class NetworkFactory {
     } catch (RuntimeException e) {
       throw new InvalidInputException("network: DL4J rejects this network: " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * The untrained DL4J zoo architecture {@code network.zoo} names, for {@code classes} classes and the image shape of
+   * {@code network.input}, with {@code network.updater} and {@code seed}: a MultiLayerNetwork or a ComputationGraph,
+   * initialised.
+   */
+  public static org.deeplearning4j.nn.api.Model zoo(NetworkSpec spec, long seed, int features, int classes) {
+    long pixels = (long) spec.imageHeight() * spec.imageWidth() * spec.imageChannels();
+    if (pixels != features) {
+      throw new InvalidInputException("network.input: " + spec.imageHeight() + " x " + spec.imageWidth() + " x "
+          + spec.imageChannels() + " = " + pixels + " values per example, but the data has " + features);
+    }
+    Object model;
+    try {
+      Class<?> type = Class.forName("org.deeplearning4j.zoo.model." + spec.zoo());
+      Object builder = type.getMethod("builder").invoke(null);
+      Class<?> b = builder.getClass();
+      b.getMethod("numClasses", int.class).invoke(builder, classes);
+      b.getMethod("seed", long.class).invoke(builder, seed);
+      b.getMethod("inputShape", int[].class).invoke(builder,
+          (Object) new int[] {spec.imageChannels(), spec.imageHeight(), spec.imageWidth()});
+      b.getMethod("updater", IUpdater.class).invoke(builder, updater(spec.updater()));
+      model = b.getMethod("build").invoke(builder);
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException("deeplearning4j-zoo: cannot build " + spec.zoo() + ": " + e, e);
+    }
+    try {
+      return ((org.deeplearning4j.zoo.ZooModel<?>) model).init();
+    } catch (RuntimeException e) {
+      throw new InvalidInputException("network.zoo: DL4J cannot build " + spec.zoo() + " for " + spec.imageHeight()
+          + " x " + spec.imageWidth() + " x " + spec.imageChannels() + " images and " + classes + " classes: "
+          + e.getMessage(), e);
+    }
+  }
+
+  /** The ComputationGraphConfiguration of {@code network.graph-json}. */
+  public static ComputationGraphConfiguration graph(NetworkSpec spec) {
+    String file = spec.graphJson();
+    if (file == null) {
+      throw new IllegalStateException("network.graph-json is not set");
+    }
+    ComputationGraphConfiguration conf;
+    try {
+      conf = ComputationGraphConfiguration.fromJson(Files.readString(Path.of(file)));
+    } catch (IOException e) {
+      throw new InvalidInputException("network.graph-json: cannot read " + file + ": " + e.getMessage(), e);
+    } catch (RuntimeException e) {
+      throw new InvalidInputException("network.graph-json: " + file + " is not a DL4J ComputationGraphConfiguration: "
+          + e.getMessage(), e);
+    }
+    if (conf.getNetworkInputs().size() != 1 || conf.getNetworkOutputs().size() != 1) {
+      throw new InvalidInputException("network.graph-json: " + file + " has " + conf.getNetworkInputs().size()
+          + " inputs and " + conf.getNetworkOutputs().size() + " outputs; monkey train feeds one input and one label"
+          + " array (train a multi-input graph through the library, docs/trainer.md)");
+    }
+    return conf;
   }
 
   private static Layer layer(LayerSpec l, int classes) {

@@ -120,6 +120,11 @@ public record JobSpec(String name, Map<String, String> tags, DataSpec data, Netw
     TrainingSpec training = TrainingSpec.read(top.object("training"));
     LoggingSpec logging = LoggingSpec.read(top.object("logging"));
     top.done();
+    if ((network.isGraph() || network.zoo() != null) && training.trainingMaster().equals("shared-gradients")) {
+      throw top.invalid("training.training-master", "shared-gradients trains networks of layers; network."
+          + (network.isGraph() ? "graph-json" : "zoo") + " trains with parameter-averaging (or through the library's"
+          + " SparkComputationGraph, docs/trainer.md)");
+    }
     return new JobSpec(name, tags, data, network, training, logging, yaml, sourceName);
   }
 

@@ -3,9 +3,13 @@ package dev.activationmonkey.trainer.spec;
 import java.util.List;
 
 /**
- * The network: layers with the defaults they inherit, or a DL4J {@code MultiLayerConfiguration} JSON file.
+ * The network: layers with the defaults they inherit, a DL4J {@code MultiLayerConfiguration} JSON file, or a DL4J
+ * {@code ComputationGraphConfiguration} JSON file.
  *
- * @param configurationJson path of a DL4J MultiLayerConfiguration JSON file, or null to build from layers
+ * @param configurationJson path of a DL4J MultiLayerConfiguration JSON file, or null
+ * @param graphJson path of a DL4J ComputationGraphConfiguration JSON file (one input, one output), or null
+ * @param zoo a DL4J zoo architecture by name ({@link #ZOO}), built untrained for the data's image shape and classes,
+ *     or null
  * @param input feed-forward (flat features) or image (flat features read as height × width × channels)
  * @param imageHeight image input: height (MNIST: 28)
  * @param imageWidth image input: width
@@ -19,7 +23,7 @@ import java.util.List;
  * @param gradientNormalizationThreshold threshold of the clipping modes
  * @param layers the layers, first to output
  */
-public record NetworkSpec(String configurationJson, String input, int imageHeight, int imageWidth, int imageChannels,
+public record NetworkSpec(String configurationJson, String graphJson, String zoo, String input, int imageHeight, int imageWidth, int imageChannels,
     String weightInit, double l1, double l2, double dropout, UpdaterSpec updater, String gradientNormalization,
     double gradientNormalizationThreshold, List<LayerSpec> layers) {
 
@@ -27,12 +31,37 @@ public record NetworkSpec(String configurationJson, String input, int imageHeigh
     layers = List.copyOf(layers);
   }
 
+  /**
+   * DL4J zoo architectures {@code network.zoo} builds (each from its configuration with the data's classes, the
+   * image shape of {@code network.input}, {@code training.seed} and {@code network.updater}; never pretrained weights).
+   */
+  public static final List<String> ZOO = List.of("LeNet", "SimpleCNN", "AlexNet", "VGG16", "VGG19", "ResNet50",
+      "SqueezeNet", "Darknet19", "Xception", "NASNet");
+
+  /** Whether the network is a ComputationGraph from {@code graph-json} (zoo graphs are known only once built). */
+  public boolean isGraph() {
+    return graphJson != null;
+  }
+
   static NetworkSpec read(SpecNode n, DataSpec data) {
     String json = n.string("configuration-json", null);
+    String graphJson = n.string("graph-json", null);
+    if (json != null && graphJson != null) {
+      throw n.invalidKey("graph-json", "set either configuration-json or graph-json, not both");
+    }
+    String zoo = null;
+    if (n.has("zoo")) {
+      String name = n.string("zoo", null);
+      zoo = ZOO.stream().filter(z -> z.equalsIgnoreCase(name)).findFirst().orElseThrow(() -> n.invalidKey("zoo",
+          "unknown zoo architecture '" + name + "'; allowed: " + String.join(", ", ZOO)));
+      if (json != null || graphJson != null) {
+        throw n.invalidKey("zoo", "set one of zoo, configuration-json and graph-json");
+      }
+    }
     SpecNode in = n.object("input");
     boolean mnist = data.format().equals("mnist");
     List<SpecNode> layerNodes = n.objects("layers");
-    boolean convolutional = layerNodes.stream().anyMatch(l -> {
+    boolean convolutional = zoo != null || layerNodes.stream().anyMatch(l -> {
       String t = l.string("type", "");
       return t.equalsIgnoreCase("convolution") || t.equalsIgnoreCase("subsampling");
     });
@@ -57,9 +86,18 @@ public record NetworkSpec(String configurationJson, String input, int imageHeigh
     if (json != null && !layers.isEmpty()) {
       throw n.invalidKey("configuration-json", "set either configuration-json or layers, not both");
     }
-    if (json == null) {
+    if (graphJson != null && !layers.isEmpty()) {
+      throw n.invalidKey("graph-json", "set either graph-json or layers, not both");
+    }
+    if (zoo != null && !layers.isEmpty()) {
+      throw n.invalidKey("zoo", "set either zoo or layers, not both");
+    }
+    if (zoo != null && !input.equals("image")) {
+      throw in.invalidKey("type", "zoo architectures take image input");
+    }
+    if (json == null && graphJson == null && zoo == null) {
       if (layers.isEmpty()) {
-        throw n.invalidKey("layers", "required: at least an output layer (or configuration-json)");
+        throw n.invalidKey("layers", "required: at least an output layer (or configuration-json, graph-json or zoo)");
       }
       for (int i = 0; i < layers.size(); i++) {
         boolean last = i == layers.size() - 1;
@@ -70,7 +108,7 @@ public record NetworkSpec(String configurationJson, String input, int imageHeigh
       }
     }
     n.done();
-    return new NetworkSpec(json, input, height, width, channels, weightInit, l1, l2, dropout, updater, mode,
+    return new NetworkSpec(json, graphJson, zoo, input, height, width, channels, weightInit, l1, l2, dropout, updater, mode,
         threshold, layers);
   }
 }

@@ -52,6 +52,35 @@ class JobSpecTest {
   }
 
   @Test
+  void graphJsonExcludesLayersConfigurationJsonAndGradientSharing() {
+    JobSpec graph = JobSpec.parse("network: {graph-json: graph.json}\n", "job.yaml");
+    assertTrue(graph.network().isGraph());
+    assertEquals("graph.json", graph.network().graphJson());
+    assertEquals("job.yaml: network.graph-json: set either graph-json or layers, not both",
+        message(LAYERS.replace("network:", "network:\n  graph-json: graph.json")));
+    assertEquals("job.yaml: network.graph-json: set either configuration-json or graph-json, not both",
+        message("network: {graph-json: g.json, configuration-json: m.json}\n"));
+    String m = message("network: {graph-json: graph.json}\ntraining: {training-master: shared-gradients}\n");
+    assertTrue(m.startsWith("job.yaml: training.training-master: shared-gradients trains networks of layers"), m);
+    String unknown = message("network: {graph-json: graph.json, grahp-json: typo.json}\n");
+    assertTrue(unknown.contains("network.grahp-json"), "unknown keys still fail, by name: " + unknown);
+  }
+
+  @Test
+  void zooTakesADl4jArchitectureByNameWithImageInput() {
+    JobSpec lenet = JobSpec.parse("network: {zoo: lenet}\n", "job.yaml");
+    assertEquals("LeNet", lenet.network().zoo());
+    assertEquals("image", lenet.network().input());
+    assertEquals(28, lenet.network().imageHeight());
+    String m = message("network: {zoo: lenat}\n");
+    assertTrue(m.startsWith("job.yaml: network.zoo: unknown zoo architecture 'lenat'; allowed: LeNet, SimpleCNN"), m);
+    assertEquals("job.yaml: network.zoo: set either zoo or layers, not both",
+        message(LAYERS.replace("network:", "network:\n  zoo: LeNet")));
+    assertTrue(message("network: {zoo: ResNet50}\ntraining: {training-master: shared-gradients}\n")
+        .contains("network.zoo trains with parameter-averaging"));
+  }
+
+  @Test
   void unknownActivationNamesTheKeyPathAndTheAllowedNames() {
     String m = message(LAYERS.replace("activation: relu", "activation: rleu"));
     assertTrue(m.startsWith("job.yaml: network.layers[0].activation: unknown activation 'rleu'; allowed: "), m);
