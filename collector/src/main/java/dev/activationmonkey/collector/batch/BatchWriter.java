@@ -83,6 +83,8 @@ public final class BatchWriter {
   private long tick;
   /** Partitions whose commit was fenced, for the consumer thread to recover and re-seek. */
   private final Set<TopicPartition> fenced = new HashSet<>();
+  /** Partitions whose batch's temp files vanished while closing them ahead of the commit: dropped as fenced. */
+  private final Set<TopicPartition> vanished = new HashSet<>();
   /** Partitions re-positioned during the current task's records: the rest of that poll is stale for them. */
   private final Set<TopicPartition> reseeked = new HashSet<>();
 
@@ -189,6 +191,7 @@ public final class BatchWriter {
   /** Lost partitions (someone else may own them already): their batches are dropped, nothing of them committed. */
   public void lose(Collection<TopicPartition> lost) {
     lost.forEach(fenced::remove);
+    lost.forEach(vanished::remove);
     lost.forEach(this::abandon);
     lost.forEach(offsetsToCommit::remove);
   }
@@ -340,10 +343,24 @@ public final class BatchWriter {
     if (batch == null || batch.isEmpty()) {
       return;
     }
+    if (vanished.remove(tp)) {
+      dropVanished(tp, null);
+      return;
+    }
+    for (OpenFile file : batch.files()) {
+      try {
+        file.close();
+      } catch (IOException e) {
+        if (!anyTempFileVanished(batch)) {
+          throw e;
+        }
+        dropVanished(tp, e);
+        return;
+      }
+    }
     List<CommitManifest.Move> moves = new ArrayList<>();
     DataFileName name = new DataFileName(tp.topic(), tp.partition(), batch.firstOffset(), batch.lastOffset());
     for (OpenFile file : batch.files()) {
-      file.close();
       openFilesNow = --openFiles;
       moves.add(new CommitManifest.Move(commitLog.relative(file.temp()), commitLog.relative(finalPath(file.target(), name))));
     }
@@ -418,8 +435,46 @@ public final class BatchWriter {
       }
     }
     if (failed != null) {
-      throw failed;
+      // A batch whose temp files another collector's commit removed is fenced (commitBatch drops it); any other
+      // failure stops the collector.
+      Set<TopicPartition> gone = new HashSet<>();
+      for (TopicPartition tp : partitions) {
+        PartitionBatch batch = batches.get(tp);
+        if (batch != null && anyTempFileVanished(batch)) {
+          gone.add(tp);
+        }
+      }
+      if (gone.isEmpty()) {
+        throw failed;
+      }
+      log.debug("closing files of {} whose temp files vanished: {}", gone, failed.toString());
+      vanished.addAll(gone);
     }
+  }
+
+  /**
+   * True if a file of the batch no longer exists: another collector's commit of this partition removed this
+   * batch's temp directory as a leftover (see {@link CommitLog}), so it can never be committed. Locally the open
+   * files stay writable after the removal and the commit itself is fenced; on HDFS closing a removed file fails
+   * (the NameNode no longer knows it: "File does not exist ... [Lease. Holder: ...]").
+   */
+  private boolean anyTempFileVanished(PartitionBatch batch) throws IOException {
+    for (OpenFile file : batch.files()) {
+      if (!storage.exists(file.temp())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Drops a batch whose temp files vanished as a fenced one: nothing visible, the partition recovered and re-seeked. */
+  private void dropVanished(TopicPartition tp, IOException cause) {
+    fencedCommits.incrementAndGet();
+    log.warn("{} fenced: another collector's commit removed this batch's temp files{}", tp,
+        cause == null ? "" : " (" + cause.getMessage().lines().findFirst().orElse("") + ")");
+    abandon(tp);
+    fenced.add(tp);
+    reseeked.add(tp);
   }
 
   private Path finalPath(Target target, DataFileName name) {

@@ -95,13 +95,14 @@ public final class CommitLog {
       throws IOException, FencedException {
     Path dir = stateDir(topic, partition);
     Path pending = new Path(dir, PENDING_PREFIX + manifest.firstOffset() + "-" + UUID.randomUUID());
-    storage.write(pending, manifest.serialize());
     Path published = manifestPath(topic, partition, manifest.firstOffset());
     boolean won;
     try {
+      storage.write(pending, manifest.serialize());
       won = storage.publishExclusive(pending, published);
-    } catch (java.io.FileNotFoundException | java.nio.file.NoSuchFileException e) {
-      // Our pending manifest was removed as dead by the writer that published this name first.
+    } catch (IOException e) {
+      // Our pending manifest was removed as dead by the writer that published this name first: while we wrote it
+      // (HDFS then fails the write: "File does not exist ... [Lease. Holder: ...]") or before we published it.
       if (!storage.exists(published)) {
         throw e;
       }

@@ -161,9 +161,21 @@ final class HadoopStorage implements Storage {
 
         @Override
         public void close() throws IOException {
-          try (out) {
+          try {
             out.hsync();
+          } catch (IOException e) {
+            // A failed HDFS stream rethrows its one stored exception from close(): try-with-resources would
+            // suppress it into itself (IllegalArgumentException: Self-suppression not permitted).
+            try {
+              out.close();
+            } catch (IOException again) {
+              if (again != e) {
+                e.addSuppressed(again);
+              }
+            }
+            throw e;
           }
+          out.close();
         }
       };
     }
