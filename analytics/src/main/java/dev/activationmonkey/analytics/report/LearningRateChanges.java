@@ -70,10 +70,9 @@ public record LearningRateChanges(List<Change> changes) {
     JsonNode schedule = updater.path("schedule");
     boolean epochs = schedule.path("unit").asText("iteration").equals("epoch");
     String type = schedule.path("type").asText("none");
-    // unit value -> rate from that unit on (NaN where only the factor is known)
-    TreeMap<Long, Double> rates = new TreeMap<>();
-    List<double[]> factors = new ArrayList<>(); // {unit, factor} for step schedules
+    List<Change> out = new ArrayList<>();
     if (type.equals("map")) {
+      TreeMap<Long, Double> rates = new TreeMap<>(); // unit -> rate from that unit on
       for (Iterator<Map.Entry<String, JsonNode>> it = schedule.path("values").fields(); it.hasNext(); ) {
         Map.Entry<String, JsonNode> e = it.next();
         try {
@@ -82,44 +81,38 @@ public record LearningRateChanges(List<Change> changes) {
           return NONE;
         }
       }
+      Double previous = null;
+      for (Map.Entry<Long, Double> e : rates.entrySet()) {
+        if (previous != null && !previous.equals(e.getValue())) {
+          add(out, epochs, e.getKey(), previous, e.getValue(), e.getValue() / previous, lastIteration, epochEnds);
+        }
+        previous = e.getValue();
+      }
     } else if (type.equals("step")) {
       double decay = schedule.path("decay").asDouble(0.5);
       double step = schedule.path("step").asDouble(1000);
-      double initial = updater.path("learning-rate").asDouble(Double.NaN);
+      double initial = updater.path("learning-rate").asDouble(Double.NaN); // NaN: the updater's default, not known here
       if (!(step >= 1) || decay == 1) {
         return NONE;
       }
       long lastUnit = epochs ? epochEnds.size() : lastIteration;
       for (int k = 1; k <= MAX_CHANGES && k * step <= lastUnit; k++) {
-        long unit = (long) Math.ceil(k * step);
-        double from = initial * Math.pow(decay, k - 1);
-        rates.put(unit, initial * Math.pow(decay, k));
-        factors.add(new double[] {unit, decay, from});
+        add(out, epochs, (long) Math.ceil(k * step), initial * Math.pow(decay, k - 1), initial * Math.pow(decay, k),
+            decay, lastIteration, epochEnds);
       }
     } else {
       return NONE;
     }
-    List<Change> out = new ArrayList<>();
-    if (type.equals("step")) {
-      for (double[] f : factors) {
-        long at = epochs ? firstIterationOfEpoch((long) f[0], epochEnds) : (long) f[0];
-        if (at >= 0 && at <= lastIteration) {
-          out.add(new Change(at, f[2], rates.get((long) f[0]), f[1]));
-        }
-      }
-    } else {
-      Double previous = null;
-      for (Map.Entry<Long, Double> e : rates.entrySet()) {
-        if (previous != null && !previous.equals(e.getValue())) {
-          long at = epochs ? firstIterationOfEpoch(e.getKey(), epochEnds) : e.getKey();
-          if (at >= 0 && at <= lastIteration) {
-            out.add(new Change(at, previous, e.getValue(), e.getValue() / previous));
-          }
-        }
-        previous = e.getValue();
-      }
-    }
     return new LearningRateChanges(out);
+  }
+
+  /** Adds the change at {@code unit} (an iteration, or an epoch placed at its first iteration) if it is in the log. */
+  private static void add(List<Change> out, boolean epochs, long unit, double from, double to, double factor,
+      long lastIteration, Map<Integer, Long> epochEnds) {
+    long at = epochs ? firstIterationOfEpoch(unit, epochEnds) : unit;
+    if (at >= 0 && at <= lastIteration) {
+      out.add(new Change(at, from, to, factor));
+    }
   }
 
   /** Epoch e's first iteration: the iteration count at the end of epoch e - 1; -1 where that is not known. */

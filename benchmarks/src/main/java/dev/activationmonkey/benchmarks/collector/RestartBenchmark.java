@@ -1,5 +1,6 @@
 package dev.activationmonkey.benchmarks.collector;
 
+import dev.activationmonkey.benchmarks.trainer.OverheadBenchmark;
 import dev.activationmonkey.collector.cli.CollectCommand;
 import dev.activationmonkey.errors.ExitCode;
 import dev.activationmonkey.errors.InvalidInputException;
@@ -16,7 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -114,7 +114,7 @@ public final class RestartBenchmark implements Callable<Integer> {
       }
       out.println();
       seconds.forEach((arm, values) -> out.printf(Locale.ROOT, "group.instance.id=%-5s median %.1f s over %d restart(s) %s%n", arm,
-          median(values), values.size(), values.stream().map(v -> String.format(Locale.ROOT, "%.1f", v)).toList()));
+          OverheadBenchmark.median(values.stream().mapToDouble(Double::doubleValue).toArray()), values.size(), values.stream().map(v -> String.format(Locale.ROOT, "%.1f", v)).toList()));
       out.println("(JVM start, group join, recovery of the partition from the dataset, and the first commit: flush.idle.ms=500, "
           + "flush.max.age.ms=1000; the broker's session timeout is Kafka's default 45 s)");
       return ExitCode.OK;
@@ -127,7 +127,7 @@ public final class RestartBenchmark implements Callable<Integer> {
         broker.stop();
       }
       if (deleteWorkDir) {
-        deleteRecursively(work);
+        CollectorBenchmark.deleteRecursively(work);
       }
     }
   }
@@ -188,20 +188,6 @@ public final class RestartBenchmark implements Callable<Integer> {
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-    }
-  }
-
-  private static double median(List<Double> values) {
-    List<Double> sorted = values.stream().sorted().toList();
-    int n = sorted.size();
-    return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
-  }
-
-  private static void deleteRecursively(Path dir) throws IOException {
-    try (Stream<Path> files = Files.walk(dir)) {
-      for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(f);
-      }
     }
   }
 

@@ -297,8 +297,8 @@ public final class OverheadBenchmark implements Callable<Integer> {
     return Arrays.stream(values).average().orElse(0);
   }
 
-  /** The median (of per-round ratios or times); shared by the trainer's benchmarks. */
-  static double median(double[] values) {
+  /** The median (of per-round ratios or times); shared by the benchmarks. */
+  public static double median(double[] values) {
     double[] sorted = values.clone();
     Arrays.sort(sorted);
     int n = sorted.length;
