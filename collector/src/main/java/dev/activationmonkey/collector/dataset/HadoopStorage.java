@@ -129,55 +129,87 @@ final class HadoopStorage implements Storage {
 
     @Override
     public PositionOutputStream create(long blockSizeHint) throws IOException {
-      return wrap(fs.create(path, false));
+      return syncing(fs.create(path, false), path);
     }
 
     @Override
     public PositionOutputStream createOrOverwrite(long blockSizeHint) throws IOException {
-      return wrap(fs.create(path, true));
+      return syncing(fs.create(path, true), path);
     }
+  }
 
-    private PositionOutputStream wrap(FSDataOutputStream out) {
-      return new PositionOutputStream() {
-        @Override
-        public long getPos() throws IOException {
-          return out.getPos();
+  /**
+   * A failed HDFS stream stores one exception and rethrows that same instance from every later call, close
+   * included. Parquet closes its stream in try-with-resources, which would suppress the exception into itself
+   * ({@code IllegalArgumentException: Self-suppression not permitted}) and hide the I/O failure the collector
+   * handles (a fenced batch). Every exception after the first is therefore a fresh one whose cause is the stored
+   * one.
+   */
+  static PositionOutputStream syncing(FSDataOutputStream out, Path path) {
+    return new PositionOutputStream() {
+      private IOException thrown;
+
+      private IOException once(IOException e) {
+        if (thrown == null) {
+          thrown = e;
+          return e;
         }
+        return new IOException(path + ": " + e.getMessage(), e);
+      }
 
-        @Override
-        public void write(int b) throws IOException {
+      @Override
+      public long getPos() throws IOException {
+        return out.getPos();
+      }
+
+      @Override
+      public void write(int b) throws IOException {
+        try {
           out.write(b);
+        } catch (IOException e) {
+          throw once(e);
         }
+      }
 
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
+      @Override
+      public void write(byte[] b, int off, int len) throws IOException {
+        try {
           out.write(b, off, len);
+        } catch (IOException e) {
+          throw once(e);
         }
+      }
 
-        @Override
-        public void flush() throws IOException {
+      @Override
+      public void flush() throws IOException {
+        try {
           out.flush();
+        } catch (IOException e) {
+          throw once(e);
         }
+      }
 
-        @Override
-        public void close() throws IOException {
-          try {
-            out.hsync();
-          } catch (IOException e) {
-            // A failed HDFS stream rethrows its one stored exception from close(): try-with-resources would
-            // suppress it into itself (IllegalArgumentException: Self-suppression not permitted).
-            try {
-              out.close();
-            } catch (IOException again) {
-              if (again != e) {
-                e.addSuppressed(again);
-              }
-            }
-            throw e;
-          }
-          out.close();
+      @Override
+      public void close() throws IOException {
+        IOException failed = null;
+        try {
+          out.hsync();
+        } catch (IOException e) {
+          failed = once(e);
         }
-      };
-    }
+        try {
+          out.close();
+        } catch (IOException e) {
+          if (failed == null) {
+            failed = once(e);
+          } else if (e != failed && e != failed.getCause()) {
+            failed.addSuppressed(e);
+          }
+        }
+        if (failed != null) {
+          throw failed;
+        }
+      }
+    };
   }
 }

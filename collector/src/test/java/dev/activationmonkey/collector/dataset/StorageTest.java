@@ -149,4 +149,40 @@ class StorageTest {
     }
     assertEquals(8, storage.read(file).length);
   }
+
+  /** An HDFS stream after a pipeline failure: it stores one exception and rethrows that instance from every call. */
+  private static final class FailedStream extends java.io.OutputStream {
+    final IOException stored = new IOException("All datanodes are bad. Aborting...");
+
+    @Override
+    public void write(int b) throws IOException {
+      throw stored;
+    }
+
+    @Override
+    public void flush() throws IOException {
+      throw stored;
+    }
+
+    @Override
+    public void close() throws IOException {
+      throw stored;
+    }
+  }
+
+  @Test
+  void aFailedHadoopStreamClosedInTryWithResourcesReportsItsIoFailureNotSelfSuppression() throws IOException {
+    FailedStream failed = new FailedStream();
+    PositionOutputStream out = HadoopStorage.syncing(
+        new org.apache.hadoop.fs.FSDataOutputStream(failed, null), new Path("hdfs://nn/data/part.parquet.tmp"));
+    IOException thrown = assertThrows(IOException.class, () -> {
+      try (out) {
+        out.write(bytes("PAR1"));
+      }
+    });
+    assertTrue(thrown == failed.stored, "the first failure is the stored one: " + thrown);
+    assertEquals(1, thrown.getSuppressed().length, "close's failure is suppressed into it, not itself");
+    assertTrue(thrown.getSuppressed()[0].getCause() == failed.stored);
+    assertTrue(thrown.getSuppressed()[0].getMessage().contains("part.parquet.tmp"));
+  }
 }
