@@ -14,7 +14,6 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import javax.imageio.ImageIO;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -32,11 +31,13 @@ public final class MaximizeCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
 
-  @Option(names = "--model", required = true, paramLabel = "MODEL.zip", description = "A MultiLayerNetwork zip.")
+  @Option(names = "--model", required = true, paramLabel = "MODEL.zip", description = "A MultiLayerNetwork or ComputationGraph zip.")
   Path model;
 
-  @Option(names = "--layer", required = true, paramLabel = "L", description = "Layer index (0 = first layer).")
-  int layer;
+  @Option(names = "--layer", required = true, paramLabel = "L",
+      description = "Layer index as the activation log numbers layers (0 = first layer; a graph's vertices in "
+          + "topological order), or its name (a graph vertex's name: merge and element-wise vertices too).")
+  String layerName;
 
   @Option(names = "--neuron", paramLabel = "N",
       description = "Unit index in the layer (channel for convolutions); required unless --grid.")
@@ -117,8 +118,8 @@ public final class MaximizeCommand implements Callable<Integer> {
     if (inputShape != null && inputShape.length != 3) {
       throw new InvalidInputException("--input-shape takes CHANNELS,HEIGHT,WIDTH");
     }
-    MultiLayerNetwork net = load(model);
-    ActivationMaximizer maximizer = new ActivationMaximizer(net, inputShape);
+    ActivationMaximizer maximizer = new ActivationMaximizer(NeuronResponses.loadModel(model), inputShape);
+    int layer = maximizer.layer(layerName);
     ActivationMaximizer.Settings settings = new ActivationMaximizer.Settings(steps, learningRate, l2,
         jitter != null ? jitter : maximizer.convolutional() ? 1 : 0, blur, blurEvery, inputRange[0], inputRange[1], seed);
     PrintWriter w = spec.commandLine().getOut();
@@ -126,8 +127,8 @@ public final class MaximizeCommand implements Callable<Integer> {
     if (grid) {
       NeuronResponses.Grid g = NeuronResponses.grid(maximizer, layer, gridMax, settings, scale);
       write(g.image(), out);
-      w.printf(Locale.ROOT, "layer %d: %d units maximised after %d steps each; wrote %s (%dx%d, each input pixel %dx%d)%n",
-          layer, g.units(), steps, out.toAbsolutePath(), g.image().getWidth(), g.image().getHeight(), g.scale(),
+      w.printf(Locale.ROOT, "layer %d (%s): %d units maximised after %d steps each; wrote %s (%dx%d, each input pixel %dx%d)%n",
+          layer, maximizer.name(layer), g.units(), steps, out.toAbsolutePath(), g.image().getWidth(), g.image().getHeight(), g.scale(),
           g.scale());
       w.flush();
       return 0;
@@ -140,8 +141,8 @@ public final class MaximizeCommand implements Callable<Integer> {
     NeuronResponses.Strip strip = NeuronResponses.strip(maximizer, layer, neuron, settings, images, top, scale);
     write(strip.image(), out);
     ActivationMaximizer.Result result = strip.result();
-    w.printf(Locale.ROOT, "layer %d neuron %d: activation %.4f reached after %d steps (start %.4f); wrote %s (%dx%d"
-        + " input, drawn %dx%d%s)%n", layer, neuron, result.activation(), steps, result.startActivation(),
+    w.printf(Locale.ROOT, "layer %d (%s) neuron %d: activation %.4f reached after %d steps (start %.4f); wrote %s (%dx%d"
+        + " input, drawn %dx%d%s)%n", layer, maximizer.name(layer), neuron, result.activation(), steps, result.startActivation(),
         out.toAbsolutePath(), shape[2], shape[1], strip.maximized().getWidth(), strip.maximized().getHeight(),
         strip.examplesShown() == 0 ? "" : ", beside the " + strip.examplesShown() + " real examples that excite it most");
     if (images != null) {
@@ -150,10 +151,6 @@ public final class MaximizeCommand implements Callable<Integer> {
     }
     w.flush();
     return 0;
-  }
-
-  static MultiLayerNetwork load(Path model) {
-    return NeuronResponses.loadModel(model);
   }
 
   private static void write(BufferedImage image, Path file) {

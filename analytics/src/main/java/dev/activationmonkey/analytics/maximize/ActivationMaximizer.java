@@ -3,25 +3,33 @@ package dev.activationmonkey.analytics.maximize;
 import static java.util.Objects.requireNonNull;
 
 import dev.activationmonkey.errors.InvalidInputException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Random;
-import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.api.layers.IOutputLayer;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
+import org.deeplearning4j.nn.conf.layers.BaseRecurrentLayer;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
 import org.deeplearning4j.nn.conf.preprocessor.FeedForwardToCnnPreProcessor;
-import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.graph.vertex.GraphVertex;
+import org.deeplearning4j.nn.graph.vertex.VertexIndices;
+import org.deeplearning4j.nn.graph.vertex.impl.LayerVertex;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
-import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
- * Activation maximization: gradient ascent on the input of a {@link MultiLayerNetwork} to find an input
- * that excites one unit as much as possible.
+ * Activation maximization: gradient ascent on the input of a {@link MultiLayerNetwork} or a single-input
+ * {@link ComputationGraph} to find an input that excites one unit as much as possible: a layer's neuron or channel, or
+ * a graph vertex's output (merge, element-wise, ...), numbered and named as the activation log has them.
  *
  * <p>The objective is {@code a(x) - l2 * ||x - mid||^2}, where a(x) is the unit's activation (a dense
  * neuron's output; a convolution channel's mean over positions; for the output layer the class's logit, its
@@ -61,23 +69,61 @@ public final class ActivationMaximizer {
   /** Random start points tried; the ascent starts from the one that excites the unit most. */
   static final int STARTS = 16;
 
-  private final MultiLayerNetwork net;
+  private final ComputationGraph graph;
+  /** The vertex indices of the graph's layers and vertices but its input, in topological order: the log's layer index. */
+  private final int[] layers;
+  /** The layers' names as the activation log has them (a MultiLayerNetwork's layer names, a graph's vertex names). */
+  private final String[] names;
+  private final int inputVertex;
   private final int channels;
   private final int height;
   private final int width;
   private final boolean flatInput;
+  private final boolean convolutional;
   private final LayerWorkspaceMgr mgr = LayerWorkspaceMgr.noWorkspaces();
 
   /**
+   * @param model a MultiLayerNetwork (maximised through DL4J's graph form of it, same parameters) or a
+   *     single-input ComputationGraph
    * @param imageShape {channels, height, width} of the input, or null to infer it (flat inputs whose size
    *     is a square, e.g. 784 = 28×28; a feed-forward-to-CNN preprocessor's shape)
    */
-  public ActivationMaximizer(MultiLayerNetwork net, int[] imageShape) {
-    this.net = requireNonNull(net, "net is null");
-    org.deeplearning4j.nn.conf.layers.Layer first = net.getLayerWiseConfigurations().getConf(0).getLayer();
-    InputPreProcessor pre = net.getLayerWiseConfigurations().getInputPreProcess(0);
+  public ActivationMaximizer(Model model, int[] imageShape) {
+    requireNonNull(model, "model is null");
+    if (model instanceof MultiLayerNetwork net) {
+      graph = net.toComputationGraph(); // vertices "0", "1", ... in layer order, the network's parameters
+      names = new String[net.getnLayers()];
+      for (int i = 0; i < names.length; i++) {
+        String name = net.getLayerWiseConfigurations().getConf(i).getLayer().getLayerName();
+        names[i] = name == null ? "layer" + i : name;
+      }
+    } else if (model instanceof ComputationGraph g) {
+      graph = g;
+      names = null;
+    } else {
+      throw new InvalidInputException("Activation maximization takes a MultiLayerNetwork or a ComputationGraph, not a "
+          + model.getClass().getSimpleName());
+    }
+    if (graph.getNumInputArrays() != 1) {
+      throw new InvalidInputException("The model takes " + graph.getNumInputArrays() + " inputs "
+          + graph.getConfiguration().getNetworkInputs() + "; activation maximization needs a model with one input");
+    }
+    GraphVertex[] vertices = graph.getVertices();
+    int input = -1;
+    int[] order = new int[vertices.length - 1];
+    int n = 0;
+    for (int v : graph.topologicalSortOrder()) {
+      if (vertices[v].isInputVertex()) {
+        input = v;
+      } else {
+        order[n++] = v;
+      }
+    }
+    inputVertex = input;
+    layers = order;
+    Consumer first = firstConsumer();
     int[] shape = imageShape;
-    if (first instanceof ConvolutionLayer conv && pre == null) {
+    if (first.layer() instanceof ConvolutionLayer conv && first.pre() == null) {
       flatInput = false;
       if (shape == null) {
         throw new InvalidInputException("The model's first layer is a convolution on image input; pass "
@@ -88,34 +134,64 @@ public final class ActivationMaximizer {
       }
     } else {
       flatInput = true;
-      long n;
-      if (pre instanceof FeedForwardToCnnPreProcessor ff) {
-        n = ff.getInputHeight() * ff.getInputWidth() * ff.getNumChannels();
+      long size;
+      if (first.pre() instanceof FeedForwardToCnnPreProcessor ff) {
+        size = ff.getInputHeight() * ff.getInputWidth() * ff.getNumChannels();
         if (shape == null) {
           shape = new int[] {(int) ff.getNumChannels(), (int) ff.getInputHeight(), (int) ff.getInputWidth()};
         }
-      } else if (first instanceof FeedForwardLayer ff) {
-        n = ff.getNIn();
+      } else if (first.layer() instanceof FeedForwardLayer ff && first.pre() == null
+          && !(first.layer() instanceof BaseRecurrentLayer)) {
+        size = ff.getNIn();
+      } else if (shape != null) {
+        size = (long) shape[0] * shape[1] * shape[2];
       } else {
-        throw new InvalidInputException("Cannot tell the input size of a model whose first layer is "
-            + first.getClass().getSimpleName() + "; pass --input-shape");
+        throw new InvalidInputException("Cannot tell the input size of a model whose input goes into "
+            + first.describe() + "; pass --input-shape CHANNELS,HEIGHT,WIDTH (recurrent inputs are not supported)");
       }
       if (shape == null) {
-        int side = (int) Math.round(Math.sqrt(n));
-        shape = side * side == n ? new int[] {1, side, side} : new int[] {1, 1, (int) n};
+        int side = (int) Math.round(Math.sqrt(size));
+        shape = side * side == size ? new int[] {1, side, side} : new int[] {1, 1, (int) size};
       }
-      if ((long) shape[0] * shape[1] * shape[2] != n) {
+      if ((long) shape[0] * shape[1] * shape[2] != size) {
         throw new InvalidInputException("--input-shape " + shape[0] + "," + shape[1] + "," + shape[2]
-            + " does not match the model's " + n + " inputs");
+            + " does not match the model's " + size + " inputs");
       }
     }
     channels = shape[0];
     height = shape[1];
     width = shape[2];
-    net.initGradientsView(); // a restored network has no gradient buffers until it is trained
-    for (int i = 0; i < net.getnLayers(); i++) {
-      net.getLayer(i).conf().getLayer().setIDropout(null); // deterministic forward and backward passes
+    convolutional = !flatInput || first.pre() instanceof FeedForwardToCnnPreProcessor;
+    graph.initGradientsView(); // a restored model has no gradient buffers until it is trained
+    for (GraphVertex v : vertices) {
+      if (v.hasLayer()) {
+        v.getLayer().conf().getLayer().setIDropout(null); // deterministic forward and backward passes
+      }
     }
+  }
+
+  /** The first vertex (in topological order) that reads the model's input, with its layer and preprocessor. */
+  private record Consumer(GraphVertex vertex, org.deeplearning4j.nn.conf.layers.Layer layer, InputPreProcessor pre) {
+    String describe() {
+      return vertex.getVertexName() + " (" + (layer != null ? layer.getClass().getSimpleName()
+          : vertex.getClass().getSimpleName()) + ")";
+    }
+  }
+
+  private Consumer firstConsumer() {
+    GraphVertex[] vertices = graph.getVertices();
+    for (int v : layers) {
+      GraphVertex vertex = vertices[v];
+      for (VertexIndices in : vertex.getInputVertices()) {
+        if (in.getVertexIndex() == inputVertex) {
+          if (vertex instanceof LayerVertex lv) {
+            return new Consumer(vertex, lv.getLayer().conf().getLayer(), lv.getLayerPreProcessor());
+          }
+          return new Consumer(vertex, null, null);
+        }
+      }
+    }
+    throw new InvalidInputException("No layer reads the model's input");
   }
 
   /**
@@ -124,7 +200,7 @@ public final class ActivationMaximizer {
    * may switch off and the gradient vanish), so jitter defaults to 0 for dense models.
    */
   public boolean convolutional() {
-    return !flatInput || net.getLayerWiseConfigurations().getInputPreProcess(0) instanceof FeedForwardToCnnPreProcessor;
+    return convolutional;
   }
 
   public int inputSize() {
@@ -135,23 +211,67 @@ public final class ActivationMaximizer {
     return new int[] {channels, height, width};
   }
 
-  /** Checks the layer and unit exist; the message names the valid range. */
-  public int units(int layer) {
-    if (layer < 0 || layer >= net.getnLayers()) {
+  /**
+   * The layer index of {@code layer}: an index as the activation log numbers layers (a MultiLayerNetwork's layer
+   * index; a graph's vertices but its input, in topological order), or a name as the log has it.
+   */
+  public int layer(String layer) {
+    if (layer.matches("\\d{1,9}")) {
+      int index = Integer.parseInt(layer);
+      checkLayer(index);
+      return index;
+    }
+    for (int i = 0; i < layers.length; i++) {
+      if (layer.equals(name(i))) {
+        return i;
+      }
+    }
+    List<String> known = new ArrayList<>();
+    for (int i = 0; i < layers.length; i++) {
+      known.add(i + "=" + name(i));
+    }
+    throw new InvalidInputException("--layer " + layer + " names no layer of the model; known: " + String.join(", ", known));
+  }
+
+  /** The layer's name as the activation log has it. */
+  public String name(int layer) {
+    checkLayer(layer);
+    return names != null ? names[layer] : graph.getVertices()[layers[layer]].getVertexName();
+  }
+
+  private void checkLayer(int layer) {
+    if (layer < 0 || layer >= layers.length) {
       throw new InvalidInputException("--layer " + layer + " does not exist: the model has layers 0-"
-          + (net.getnLayers() - 1));
+          + (layers.length - 1));
     }
-    org.deeplearning4j.nn.conf.layers.Layer conf = net.getLayer(layer).conf().getLayer();
-    if (conf instanceof FeedForwardLayer ff) {
-      return (int) ff.getNOut();
+  }
+
+  /** Checks the layer exists and has units (neurons or channels); the message names the valid range. */
+  public int units(int layer) {
+    checkLayer(layer);
+    GraphVertex vertex = graph.getVertices()[layers[layer]];
+    if (vertex.hasLayer()) {
+      org.deeplearning4j.nn.conf.layers.Layer conf = vertex.getLayer().conf().getLayer();
+      if (conf instanceof BaseRecurrentLayer) {
+        throw new InvalidInputException("Layer " + layer + " (" + name(layer) + ", " + conf.getClass().getSimpleName()
+            + ") is recurrent; maximization supports dense, convolution and output layers and graph vertices");
+      }
+      if (conf instanceof FeedForwardLayer ff && ff.getNOut() > 0) {
+        return (int) ff.getNOut();
+      }
     }
-    throw new InvalidInputException("Layer " + layer + " (" + conf.getClass().getSimpleName()
-        + ") has no units of its own to maximise; choose a dense, convolution or output layer");
+    // A vertex without units in its configuration (merge, element-wise, pooling, ...): its output's size.
+    INDArray out = forward(shaped(Nd4j.zeros(dataType(), 1, inputSize())), layer);
+    if (out.rank() != 2 && out.rank() != 4) {
+      throw new InvalidInputException("Layer " + layer + " (" + name(layer) + ") has rank-" + out.rank()
+          + " output; only dense (rank 2) and convolution (rank 4) outputs can be maximised");
+    }
+    return (int) out.size(1);
   }
 
   /** The unit's activation for each row of {@code inputs} (one flattened input per row). */
   public double[] activations(float[][] inputs, int layer, int unit) {
-    INDArray x = shaped(Nd4j.create(inputs).castTo(DataType.FLOAT));
+    INDArray x = shaped(Nd4j.create(inputs).castTo(dataType()));
     INDArray a = unitActivation(forward(x, layer), layer, unit);
     return a.toDoubleVector();
   }
@@ -217,32 +337,56 @@ public final class ActivationMaximizer {
     return activations(row, layer, unit)[0];
   }
 
+  private DataType dataType() {
+    return graph.getConfiguration().getDataType();
+  }
+
   private INDArray shaped(INDArray flat) {
     return flatInput ? flat : flat.reshape('c', flat.size(0), channels, height, width);
   }
 
-  /** Runs layers 0..layer; for an output layer the last step stops at its input (the logit is computed apart). */
+  private IOutputLayer outputLayer(int layer) {
+    GraphVertex vertex = graph.getVertices()[layers[layer]];
+    return vertex.hasLayer() && vertex.getLayer() instanceof IOutputLayer o ? o : null;
+  }
+
+  /**
+   * Runs the graph's vertices in topological order up to {@code layer}, leaving each its inputs for the backward
+   * pass. For an output layer it stops at the layer's input, preprocessed (the logit is computed apart).
+   */
   private INDArray forward(INDArray x, int layer) {
-    INDArray a = x;
+    GraphVertex[] vertices = graph.getVertices();
+    graph.setInput(0, x); // preprocessors read the batch size from the graph's input
+    Map<Integer, INDArray> out = new HashMap<>();
+    out.put(inputVertex, x);
     for (int i = 0; i <= layer; i++) {
-      InputPreProcessor pre = net.getLayerWiseConfigurations().getInputPreProcess(i);
-      if (pre != null) {
-        a = pre.preProcess(a, (int) a.size(0), mgr);
+      GraphVertex vertex = vertices[layers[i]];
+      VertexIndices[] inputs = vertex.getInputVertices();
+      boolean needed = true;
+      for (VertexIndices in : inputs) {
+        needed &= out.containsKey(in.getVertexIndex());
       }
-      Layer l = net.getLayer(i);
-      if (i == layer && l instanceof IOutputLayer) {
-        return a; // the logit: see unitActivation
+      if (!needed) {
+        continue; // a branch of a multi-output graph the target does not depend on
       }
-      a = l.activate(a, false, mgr);
+      for (VertexIndices in : inputs) {
+        vertex.setInput(in.getVertexEdgeNumber(), out.get(in.getVertexIndex()), mgr);
+      }
+      if (i == layer && outputLayer(layer) != null) {
+        INDArray a = out.get(inputs[0].getVertexIndex());
+        InputPreProcessor pre = ((LayerVertex) vertex).getLayerPreProcessor();
+        return pre == null ? a : pre.preProcess(a, (int) a.size(0), mgr);
+      }
+      out.put(layers[i], vertex.doForward(false, mgr));
     }
-    return a;
+    return out.get(layers[layer]);
   }
 
   private INDArray unitActivation(INDArray out, int layer, int unit) {
-    Layer l = net.getLayer(layer);
-    if (l instanceof IOutputLayer) {
-      INDArray w = l.getParam("W");
-      INDArray b = l.getParam("b");
+    IOutputLayer output = outputLayer(layer);
+    if (output != null) {
+      INDArray w = output.getParam("W");
+      INDArray b = output.getParam("b");
       return out.castTo(w.dataType()).mmul(w.getColumn(unit)).reshape(out.size(0)).add(b.getDouble(unit));
     }
     if (out.rank() == 2) {
@@ -252,46 +396,62 @@ public final class ActivationMaximizer {
       return out.get(NDArrayIndex.all(), NDArrayIndex.point(unit), NDArrayIndex.all(), NDArrayIndex.all())
           .reshape(out.size(0), out.size(2) * out.size(3)).mean(1);
     }
-    throw new InvalidInputException("Layer " + layer + " has rank-" + out.rank() + " output; only dense (rank 2) "
-        + "and convolution (rank 4) layers are supported");
+    throw new InvalidInputException("Layer " + layer + " (" + name(layer) + ") has rank-" + out.rank()
+        + " output; only dense (rank 2) and convolution (rank 4) outputs can be maximised");
   }
 
-  /** d a(x) / d x through every layer's own backprop. */
-  private double[] gradient(double[] x, int layer, int unit) {
+  /** d a(x) / d x through every vertex's own backprop, in reverse topological order, summing where paths join. */
+  double[] gradient(double[] x, int layer, int unit) {
     float[][] row = new float[1][x.length];
     for (int i = 0; i < x.length; i++) {
       row[0][i] = (float) x[i];
     }
-    INDArray input = shaped(Nd4j.create(row).castTo(DataType.FLOAT));
-    INDArray out = forward(input, layer);
-    INDArray eps;
+    INDArray out = forward(shaped(Nd4j.create(row).castTo(dataType())), layer);
+    GraphVertex[] vertices = graph.getVertices();
+    Map<Integer, INDArray> eps = new HashMap<>();
+    IOutputLayer output = outputLayer(layer);
     int from = layer;
-    Layer l = net.getLayer(layer);
-    if (l instanceof IOutputLayer) {
-      INDArray w = l.getParam("W");
-      eps = w.getColumn(unit).reshape(1, w.size(0)).castTo(out.dataType()).dup();
-      from = layer - 1;
-      InputPreProcessor pre = net.getLayerWiseConfigurations().getInputPreProcess(layer);
+    if (output != null) {
+      // The logit's gradient with respect to the output layer's (preprocessed) input is the unit's weight column.
+      INDArray w = output.getParam("W");
+      INDArray e = w.getColumn(unit).reshape(1, w.size(0)).castTo(out.dataType()).dup();
+      GraphVertex vertex = vertices[layers[layer]];
+      InputPreProcessor pre = ((LayerVertex) vertex).getLayerPreProcessor();
       if (pre != null) {
-        eps = pre.backprop(eps, 1, mgr);
+        e = pre.backprop(e, 1, mgr);
       }
+      eps.put(vertex.getInputVertices()[0].getVertexIndex(), e);
+      from = layer - 1;
     } else if (out.rank() == 2) {
-      eps = Nd4j.zeros(out.dataType(), out.shape());
-      eps.putScalar(0, unit, 1.0);
+      INDArray e = Nd4j.zeros(out.dataType(), out.shape());
+      e.putScalar(0, unit, 1.0);
+      eps.put(layers[layer], e);
     } else {
-      eps = Nd4j.zeros(out.dataType(), out.shape());
+      INDArray e = Nd4j.zeros(out.dataType(), out.shape());
       double share = 1.0 / (out.size(2) * out.size(3));
-      eps.get(NDArrayIndex.point(0), NDArrayIndex.point(unit), NDArrayIndex.all(), NDArrayIndex.all()).assign(share);
+      e.get(NDArrayIndex.point(0), NDArrayIndex.point(unit), NDArrayIndex.all(), NDArrayIndex.all()).assign(share);
+      eps.put(layers[layer], e);
     }
     for (int i = from; i >= 0; i--) {
-      Pair<Gradient, INDArray> back = net.getLayer(i).backpropGradient(eps, mgr);
-      eps = back.getSecond();
-      InputPreProcessor pre = net.getLayerWiseConfigurations().getInputPreProcess(i);
-      if (pre != null) {
-        eps = pre.backprop(eps, 1, mgr);
+      INDArray e = eps.remove(layers[i]);
+      if (e == null) {
+        continue; // the target does not depend on this vertex
+      }
+      GraphVertex vertex = vertices[layers[i]];
+      vertex.setEpsilon(e);
+      INDArray[] back = vertex.doBackward(false, mgr).getSecond();
+      VertexIndices[] inputs = vertex.getInputVertices();
+      for (int k = 0; k < inputs.length; k++) {
+        if (back[k] != null) {
+          eps.merge(inputs[k].getVertexIndex(), back[k].dup(), INDArray::addi);
+        }
       }
     }
-    return eps.reshape(1, x.length).toDoubleVector();
+    INDArray dx = eps.get(inputVertex);
+    if (dx == null) {
+      throw new InvalidInputException("Layer " + layer + " (" + name(layer) + ") does not depend on the model's input");
+    }
+    return dx.reshape(1, x.length).toDoubleVector();
   }
 
   private double[] roll(double[] x, int dy, int dx) {

@@ -9,7 +9,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.util.ModelSerializer;
 
 /**
@@ -30,16 +34,32 @@ public final class NeuronResponses {
   public record Strip(BufferedImage image, ActivationMaximizer.Result result, BufferedImage maximized, int examplesShown,
       int examplesRead, int bestExample, double bestActivation) {}
 
-  /** Loads a ModelSerializer zip; a missing or unreadable file is an {@link InvalidInputException} naming it. */
-  public static MultiLayerNetwork loadModel(Path model) {
+  /**
+   * Loads a ModelSerializer zip of a MultiLayerNetwork or a ComputationGraph (told apart by the configuration it
+   * holds); a missing or unreadable file is an {@link InvalidInputException} naming it.
+   */
+  public static Model loadModel(Path model) {
     if (!Files.isRegularFile(model)) {
       throw new InvalidInputException("Model file " + model + " does not exist");
     }
     try {
-      return ModelSerializer.restoreMultiLayerNetwork(model.toFile(), false);
+      return isGraph(model) ? ModelSerializer.restoreComputationGraph(model.toFile(), false)
+          : ModelSerializer.restoreMultiLayerNetwork(model.toFile(), false);
     } catch (IOException | RuntimeException e) {
-      throw new InvalidInputException("Cannot load " + model + " as a DL4J MultiLayerNetwork (a ModelSerializer zip): "
-          + e.getMessage(), e);
+      throw new InvalidInputException("Cannot load " + model + " as a DL4J MultiLayerNetwork or ComputationGraph (a "
+          + "ModelSerializer zip): " + e.getMessage(), e);
+    }
+  }
+
+  /** A ComputationGraph's configuration lists its vertices; a MultiLayerNetwork's lists layer configurations. */
+  private static boolean isGraph(Path model) throws IOException {
+    try (ZipFile zip = new ZipFile(model.toFile())) {
+      ZipEntry conf = zip.getEntry("configuration.json");
+      if (conf == null) {
+        throw new IOException("no configuration.json in the zip");
+      }
+      JsonNode json = new ObjectMapper().readTree(zip.getInputStream(conf));
+      return json.has("vertices") && json.has("networkInputs");
     }
   }
 
