@@ -192,4 +192,51 @@ class NetworkKindsIT {
         "the first convolution's activations");
     assertTrue(Double.isFinite(result.finalAccuracy()));
   }
+
+  /**
+   * A zoo architecture that is a ComputationGraph: DL4J's SqueezeNet (fire modules: two convolution branches
+   * concatenated by merge vertices), built for MNIST and 10 classes, trained one epoch on 2 workers.
+   */
+  @Test
+  void aZooGraphIsTrainedAndItsMergeVerticesAreLogged() {
+    KafkaBroker broker = KafkaFixture.shared();
+    String topic = "zoo-graph-it-" + System.nanoTime();
+    broker.createTopic(topic, 1);
+    JobSpec spec = JobSpec.parse("""
+        name: squeezenet
+        data: {limit: 96, test-fraction: 0.25, batch-size: 12}
+        network: {zoo: SqueezeNet}
+        training: {epochs: 1, workers: 2, master: "local[2]"}
+        logging:
+          every: 2
+          kafka: {bootstrap-servers: %s, topic: %s, spill-dir: %s}
+        """.formatted(broker.bootstrapServers(), topic, temp.resolve("squeezenet-spill")), "squeezenet.yaml");
+    ByteArrayOutputStream console = new ByteArrayOutputStream();
+    long started = System.nanoTime();
+
+    RunResult result = new Trainer().run(spec, new PrintStream(console, true, StandardCharsets.UTF_8), false);
+
+    String log = console.toString(StandardCharsets.UTF_8);
+    System.out.println(log);
+    assertEquals(RunStatus.SUCCEEDED, result.status(), log);
+    List<SpecificRecordBase> records = TopicReader.readAll(broker.bootstrapServers(), topic,
+        r -> r.stream().anyMatch(x -> x instanceof RunEnd), Duration.ofSeconds(60));
+    List<LayerSnapshot> snapshots = records.stream().filter(r -> r instanceof LayerSnapshot)
+        .map(r -> (LayerSnapshot) r).toList();
+    assertTrue(result.snapshotsSent() > 0);
+    assertEquals(result.snapshotsSent(), snapshots.size(), "snapshots sent = snapshot records on the topic");
+    RunStart start = records.stream().filter(r -> r instanceof RunStart).map(r -> (RunStart) r).findFirst()
+        .orElseThrow();
+    var layers = start.getNetwork().getLayers();
+    System.out.printf("zoo SqueezeNet: %d vertices, %,d parameters, %d snapshots, test accuracy %.3f, %.1f s%n",
+        layers.size(), start.getNetwork().getTotalParameters(), snapshots.size(), result.finalAccuracy(),
+        (System.nanoTime() - started) / 1e9);
+    assertTrue(layers.size() > 50, "every vertex of the graph: " + layers.size());
+    Set<String> merges = layers.stream().filter(l -> l.getType().toString().equals("MergeVertex"))
+        .map(l -> l.getName().toString()).collect(Collectors.toSet());
+    assertTrue(merges.size() >= 4, "fire modules' merge vertices: " + merges);
+    Set<String> logged = snapshots.stream().map(x -> x.getLayerName().toString()).collect(Collectors.toSet());
+    assertTrue(merges.stream().anyMatch(logged::contains), "a merge vertex's activations are logged: " + logged);
+    assertTrue(Double.isFinite(result.finalAccuracy()));
+  }
 }

@@ -6,6 +6,7 @@ import dev.activationmonkey.trainer.spec.Names;
 import dev.activationmonkey.trainer.spec.NetworkSpec;
 import dev.activationmonkey.trainer.spec.UpdaterSpec;
 import java.io.IOException;
+import java.lang.reflect.Method;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
@@ -19,6 +20,8 @@ import org.deeplearning4j.nn.conf.layers.DropoutLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
+import org.deeplearning4j.nn.weights.IWeightInit;
+import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.learning.config.AMSGrad;
 import org.nd4j.linalg.learning.config.AdaDelta;
 import org.nd4j.linalg.learning.config.AdaGrad;
@@ -115,6 +118,19 @@ public final class NetworkFactory {
       b.getMethod("inputShape", int[].class).invoke(builder,
           (Object) new int[] {spec.imageChannels(), spec.imageHeight(), spec.imageWidth()});
       b.getMethod("updater", IUpdater.class).invoke(builder, updater(spec.updater()));
+      WeightInit init = Names.weightInit(spec.weightInit());
+      for (Method m : b.getMethods()) {
+        // network.weight-init where the architecture takes one (ResNet50, Xception, Darknet19, SqueezeNet): DL4J's
+        // ResNet50 default, a truncated normal with sigma 0.5, overflows to NaN in the forward pass of an untrained net.
+        if (m.getName().equals("weightInit") && m.getParameterCount() == 1) {
+          Class<?> parameter = m.getParameterTypes()[0];
+          if (parameter == WeightInit.class) {
+            m.invoke(builder, init);
+          } else if (parameter == IWeightInit.class) {
+            m.invoke(builder, init.getWeightInitFunction());
+          }
+        }
+      }
       model = b.getMethod("build").invoke(builder);
     } catch (ReflectiveOperationException e) {
       throw new IllegalStateException("deeplearning4j-zoo: cannot build " + spec.zoo() + ": " + e, e);

@@ -1,6 +1,7 @@
 package dev.activationmonkey.trainer.spec;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * The network: layers with the defaults they inherit, a DL4J {@code MultiLayerConfiguration} JSON file, or a DL4J
@@ -36,7 +37,15 @@ public record NetworkSpec(String configurationJson, String graphJson, String zoo
    * image shape of {@code network.input}, {@code training.seed} and {@code network.updater}; never pretrained weights).
    */
   public static final List<String> ZOO = List.of("LeNet", "SimpleCNN", "AlexNet", "VGG16", "VGG19", "ResNet50",
-      "SqueezeNet", "Darknet19", "Xception", "NASNet");
+      "SqueezeNet", "Darknet19", "Xception");
+
+  /**
+   * The smallest square image an architecture builds for, where it is above MNIST's 28: its convolutions and pooling
+   * shrink smaller images to nothing. Measured on deeplearning4j-zoo 1.0.0-M2 (each builds at this side and not one
+   * below: {@code ZooArchitecturesTest}). DL4J's NASNet is left out of {@link #ZOO}: its 1.0.0-M2 configuration
+   * builds for no input size ("Cannot calculate activation types if no inputs have been set").
+   */
+  public static final Map<String, Integer> ZOO_MIN_SIDE = Map.of("AlexNet", 43, "ResNet50", 69);
 
   /** Whether the network is a ComputationGraph from {@code graph-json} (zoo graphs are known only once built). */
   public boolean isGraph() {
@@ -94,6 +103,13 @@ public record NetworkSpec(String configurationJson, String graphJson, String zoo
     }
     if (zoo != null && !input.equals("image")) {
       throw in.invalidKey("type", "zoo architectures take image input");
+    }
+    int minSide = zoo == null ? 0 : ZOO_MIN_SIDE.getOrDefault(zoo, 0);
+    if (Math.min(height, width) < minSide) {
+      throw n.invalidKey("zoo", zoo + " needs images of at least " + minSide + " x " + minSide + " (its convolutions "
+          + "and pooling shrink smaller ones to nothing); the input is " + height + " x " + width + ": train it on "
+          + "larger images (network.input height and width) or pick an architecture that takes these, e.g. LeNet, "
+          + "SimpleCNN, VGG16, SqueezeNet, Darknet19 or Xception");
     }
     if (json == null && graphJson == null && zoo == null) {
       if (layers.isEmpty()) {

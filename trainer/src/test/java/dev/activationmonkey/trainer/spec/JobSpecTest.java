@@ -74,9 +74,12 @@ class JobSpecTest {
     assertEquals(28, lenet.network().imageHeight());
     String m = message("network: {zoo: lenat}\n");
     assertTrue(m.startsWith("job.yaml: network.zoo: unknown zoo architecture 'lenat'; allowed: LeNet, SimpleCNN"), m);
+    String small = message("network: {zoo: resnet50}\n");
+    assertTrue(small.startsWith("job.yaml: network.zoo: ResNet50 needs images of at least 69 x 69"), small);
+    assertTrue(small.contains("the input is 28 x 28"), small);
     assertEquals("job.yaml: network.zoo: set either zoo or layers, not both",
         message(LAYERS.replace("network:", "network:\n  zoo: LeNet")));
-    assertTrue(message("network: {zoo: ResNet50}\ntraining: {training-master: shared-gradients}\n")
+    assertTrue(message("network: {zoo: SimpleCNN}\ntraining: {training-master: shared-gradients}\n")
         .contains("network.zoo trains with parameter-averaging"));
   }
 
