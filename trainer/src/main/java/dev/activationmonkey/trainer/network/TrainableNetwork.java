@@ -80,7 +80,8 @@ public sealed interface TrainableNetwork {
 
   double score(DataSet batch);
 
-  INDArray output(INDArray features);
+  /** The network's output for the batch's features, in inference mode, with its masks (sequences of any length). */
+  INDArray output(DataSet batch);
 
   default void setListeners(List<TrainingListener> listeners) {
     model().setListeners(listeners);
@@ -162,8 +163,9 @@ public sealed interface TrainableNetwork {
     }
 
     @Override
-    public INDArray output(INDArray features) {
-      return net.output(shaped(features, imageInput), false);
+    public INDArray output(DataSet batch) {
+      return net.output(shaped(batch.getFeatures(), imageInput), false, batch.getFeaturesMaskArray(),
+          batch.getLabelsMaskArray());
     }
 
     @Override
@@ -233,8 +235,13 @@ public sealed interface TrainableNetwork {
     }
 
     @Override
-    public INDArray output(INDArray features) {
-      return graph.outputSingle(false, shaped(features, imageInput));
+    public INDArray output(DataSet batch) {
+      INDArray features = shaped(batch.getFeatures(), imageInput);
+      if (batch.getFeaturesMaskArray() == null && batch.getLabelsMaskArray() == null) {
+        return graph.outputSingle(false, features);
+      }
+      return graph.output(false, new INDArray[] {features}, new INDArray[] {batch.getFeaturesMaskArray()},
+          new INDArray[] {batch.getLabelsMaskArray()})[0];
     }
 
     @Override
