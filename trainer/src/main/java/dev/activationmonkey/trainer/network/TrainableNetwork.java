@@ -152,9 +152,25 @@ public sealed interface TrainableNetwork {
       net.setEpochCount(epoch);
     }
 
+    /**
+     * With a features mask (sequences of different lengths), the mask is also set as the network's own for the step:
+     * DL4J's {@code fit} applies it to the layers but keeps it nowhere a listener can read, and the listener would
+     * otherwise take the labels mask, which with one label per sequence marks only the last step. The network's own
+     * mask is what {@code fit}'s forward pass is given anyway, so training is unchanged.
+     */
     @Override
     public void fit(DataSet batch) {
-      net.fit(shaped(batch, imageInput));
+      DataSet shaped = shaped(batch, imageInput);
+      if (shaped.getFeaturesMaskArray() == null) {
+        net.fit(shaped);
+        return;
+      }
+      net.setMask(shaped.getFeaturesMaskArray());
+      try {
+        net.fit(shaped);
+      } finally {
+        net.setMask(null);
+      }
     }
 
     @Override
