@@ -86,6 +86,21 @@ class RecurrentJobsIT {
           kafka: {topic: monkey.snapshots, spill-dir: %s}
         """.formatted(train, dir.resolve("spill-bi")));
 
+    // A wrong label column: the executor reading the file names it, the line and the key; exit 2.
+    Path wrong = dir.resolve("wrong-label-column.yaml");
+    Files.writeString(wrong, lstmYaml.replace("label-column: -1", "label-column: 0"));
+    StringWriter refused = new StringWriter();
+    CommandLine cli = Monkey.commandLine();
+    cli.setOut(new PrintWriter(refused));
+    cli.setErr(new PrintWriter(refused));
+    int code = cli.execute("train", "--config", wrong.toString(), "--bootstrap-servers", broker.bootstrapServers(),
+        "--topic", topic + "-refused");
+    System.out.println(refused);
+    assertEquals(2, code, refused.toString());
+    assertTrue(Pattern.compile("seq-\\d{5}\\.csv:1: label '-?[\\d.]+' is not a class number \\(0, 1, \\.\\.\\.\\)"
+        + " \\(data\\.csv\\.label-column is 0: is that the label's column\\? -1 is the last\\)").matcher(refused.toString())
+        .find(), refused.toString());
+
     Path dataset = dir.resolve("dataset");
     String lstmRun;
     String biRun;

@@ -95,7 +95,8 @@ final class CsvSequences implements Serializable {
             label = Integer.parseInt(field);
           } catch (NumberFormatException e) {
             throw new InvalidInputException(file + ":" + line + ": label '" + field + "' is not a class number (0, 1, ...)"
-                + (line == 1 ? " (a header? set data.csv.header: true)" : ""));
+                + (isNumber(field) ? " (data.csv.label-column is " + labelColumn + ": is that the label's column? -1 is"
+                    + " the last)" : line == 1 ? " (a header? set data.csv.header: true)" : ""));
           }
           if (label < 0) {
             throw new InvalidInputException(file + ":" + line + ": negative label " + label);
@@ -116,6 +117,15 @@ final class CsvSequences implements Serializable {
       throw new InvalidInputException("data: the sequence file " + file + " has no time steps");
     }
     return new Sequence(index, file, steps, width, labelIndex, maxLabel);
+  }
+
+  private static boolean isNumber(String field) {
+    try {
+      Float.parseFloat(field);
+      return true;
+    } catch (NumberFormatException e) {
+      return false;
+    }
   }
 
   /** The sequence as a DataSet of one example, through DataVec's sequence iterator, with its masks. */

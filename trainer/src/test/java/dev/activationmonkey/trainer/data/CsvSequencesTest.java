@@ -77,6 +77,11 @@ class CsvSequencesTest {
     String label = file("label.csv", "1,2,0\n1,2,one\n");
     assertEquals(label + ":2: label 'one' is not a class number (0, 1, ...)",
         assertThrows(InvalidInputException.class, () -> r.read(0, label, CONF)).getMessage());
+    String column = file("column.csv", "0.5,1,2\n");
+    assertEquals(column + ":1: label '0.5' is not a class number (0, 1, ...) (data.csv.label-column is 0: is that the"
+        + " label's column? -1 is the last)",
+        assertThrows(InvalidInputException.class, () -> reader(0, false, ",", "per-step").read(0, column, CONF))
+            .getMessage());
     String empty = file("empty.csv", "\n");
     assertEquals("data: the sequence file " + empty + " has no time steps",
         assertThrows(InvalidInputException.class, () -> r.read(0, empty, CONF)).getMessage());
