@@ -13,6 +13,7 @@ import dev.activationmonkey.errors.ExitCode;
 import dev.activationmonkey.errors.MonkeyException;
 import dev.activationmonkey.benchmarks.trainer.OverheadBenchmark;
 import dev.activationmonkey.trainer.cli.ExportDataCommand;
+import dev.activationmonkey.trainer.cli.SequenceSamplesCommand;
 import dev.activationmonkey.benchmarks.trainer.ScalingBenchmark;
 import dev.activationmonkey.trainer.cli.TrainCommand;
 import java.io.PrintWriter;
@@ -73,12 +74,13 @@ public final class Monkey implements Runnable {
     }
   }
 
-  /** Data preparation: a job's examples as pre-batched DataSet files. */
+  /** Data preparation: a job's examples as pre-batched DataSet files; the generated sequence set. */
   @Command(
       name = "data",
       mixinStandardHelpOptions = true,
-      description = "Prepare training data (monkey data export: pre-batched DL4J DataSet files).",
-      subcommands = {ExportDataCommand.class})
+      description = "Prepare training data (monkey data export: pre-batched DL4J DataSet files; monkey data sequences:"
+          + " a small generated sequence set for recurrent networks).",
+      subcommands = {ExportDataCommand.class, SequenceSamplesCommand.class})
   static final class Data implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

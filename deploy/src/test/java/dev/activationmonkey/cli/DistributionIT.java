@@ -60,7 +60,8 @@ class DistributionIT {
     try (var top = Files.list(dir)) {
       home = top.filter(p -> p.getFileName().toString().startsWith("activation-monkey-")).findFirst().orElseThrow();
     }
-    for (String file : List.of("bin/monkey", "conf/jobs/mnist-mlp.yaml", "conf/collector.yaml", "conf/java17-opens.txt",
+    for (String file : List.of("bin/monkey", "conf/jobs/mnist-mlp.yaml", "conf/jobs/sequences-lstm.yaml",
+        "conf/collector.yaml", "conf/java17-opens.txt",
         "spark-app/trainer-spark.jar", "README.md")) {
       assertTrue(Files.exists(home.resolve(file)), file);
     }

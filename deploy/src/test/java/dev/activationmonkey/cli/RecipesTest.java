@@ -61,7 +61,7 @@ class RecipesTest {
 
   @Test
   void jobSpecsAndCollectorConfigurationsValidate() throws Exception {
-    for (String job : List.of("kubernetes/job.yaml", "yarn/job.yaml")) {
+    for (String job : List.of("kubernetes/job.yaml", "yarn/job.yaml", "../src/dist/conf/jobs/sequences-lstm.yaml")) {
       JobSpec spec = JobSpec.parse(Files.readString(RECIPES.resolve(job)), job);
       assertFalse(spec.logging().kafka().bootstrapServers().isBlank(), job);
     }

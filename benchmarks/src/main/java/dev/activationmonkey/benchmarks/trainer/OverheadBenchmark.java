@@ -108,7 +108,7 @@ public final class OverheadBenchmark implements Callable<Integer> {
   private int run(String servers) {
     JobSpec demo = JobSpec.demo();
     LoadedData data = Datasets.load(new dev.activationmonkey.trainer.spec.DataSpec("mnist", "bundled", null, 0.0,
-        examples, batchSize, 42, "scale", 0, false, ",", 0));
+        examples, batchSize, 42, "scale", 0, false, ",", 0, null));
     List<DataSet> batches = data.train().batchBy(batchSize);
     MultiLayerConfiguration conf = NetworkFactory.build(demo.network(), 12345, data.features(), data.classes());
     KafkaSettings kafka = demo.logging().kafka().withBootstrapServers(servers).withTopic(topic);

@@ -26,6 +26,9 @@ public final class Datasets {
   private static final String BUNDLED_DIR = "/dev/activationmonkey/trainer/data/mnist/";
 
   public static LoadedData load(DataSpec spec) {
+    if (spec.isSequences()) {
+      throw new IllegalArgumentException("csv-sequences are read by the executors (ShardedData), not loaded here");
+    }
     try {
       Raw train = read(spec, spec.path(), spec.limit());
       int classes = spec.classes() > 0 ? spec.classes() : train.classes;

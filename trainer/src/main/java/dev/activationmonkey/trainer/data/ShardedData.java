@@ -28,8 +28,9 @@ import scala.Tuple2;
  * directories it lists the files and reads the first one for its shape).
  *
  * <p>Formats: MNIST IDX ({@code bundled}: the split inside the jar, read by the executor; or a directory URI), CSV
- * (any Hadoop URI, split across tasks by Spark's text input), and directories of DL4J DataSet files, one mini-batch
- * each ({@code DataSet.save}, as {@code monkey data export} writes them).
+ * (any Hadoop URI, split across tasks by Spark's text input), directories of DL4J DataSet files, one mini-batch
+ * each ({@code DataSet.save}, as {@code monkey data export} writes them), and directories of CSV sequence files, one
+ * sequence each ({@link CsvSequences}; the driver lists the files, each worker's executor reads its own).
  *
  * <p>Which examples are test examples, and which worker trains an example, follows from a seeded permutation of the
  * example numbers ({@link Permutation}, {@code data.shuffle-seed}): the first {@code train} positions train, position
@@ -45,6 +46,9 @@ public record ShardedData(JavaRDD<Shard> train, JavaRDD<Shard> test, int feature
     HadoopConf conf = new HadoopConf(jsc.hadoopConfiguration());
     if (spec.format().equals("datasets")) {
       return batches(jsc, spec, workers, conf);
+    }
+    if (spec.isSequences()) {
+      return sequences(jsc, spec, workers, conf);
     }
     JavaRDD<Example> all = examples(jsc, spec, spec.path(), conf, spec.limit()).persist(StorageLevel.MEMORY_AND_DISK_SER());
     JavaRDD<Example> testSource = null;
@@ -333,6 +337,160 @@ public record ShardedData(JavaRDD<Shard> train, JavaRDD<Shard> test, int feature
     long trainExamples = train.map(Shard::examples).reduce(Long::sum);
     long testExamples = test == null ? 0 : test.map(Shard::examples).reduce(Long::sum);
     return new ShardedData(train, test, features, classes, trainExamples, testExamples, "datasets:" + spec.path());
+  }
+
+  /**
+   * CSV sequence files: the driver lists them (sorted by name; {@code data.limit} keeps the first), splits them into
+   * train and test by the seeded permutation (or reads {@code data.test-path}'s), and deals position p to worker
+   * p mod workers; each worker's executor reads and checks its files, then builds its shard once the classes are known.
+   */
+  private static ShardedData sequences(JavaSparkContext jsc, DataSpec spec, int workers, HadoopConf conf) {
+    List<String> files = listSequences(spec.path(), conf, "data.path");
+    if (spec.limit() > 0 && files.size() > spec.limit()) {
+      files = files.subList(0, spec.limit());
+    }
+    List<String> trainFiles;
+    List<String> testFiles;
+    if (spec.testPath() != null) {
+      trainFiles = shuffled(files, spec.shuffleSeed());
+      testFiles = listSequences(spec.testPath(), conf, "data.test-path");
+    } else {
+      List<String> all = shuffled(files, spec.shuffleSeed());
+      int trainCount = (int) Math.round(all.size() * (1 - spec.testFraction()));
+      if (trainCount < 1 || (spec.testFraction() > 0 && trainCount >= all.size())) {
+        throw new InvalidInputException("data.test-fraction: " + spec.testFraction() + " of " + all.size()
+            + " sequence files leaves no training or no test sequences");
+      }
+      trainFiles = all.subList(0, trainCount);
+      testFiles = all.subList(trainCount, all.size());
+    }
+    CsvSequences reader = new CsvSequences(spec);
+    JavaRDD<CsvSequences.Sequence> train = readSequences(jsc, trainFiles, workers, reader, conf);
+    JavaRDD<CsvSequences.Sequence> test = testFiles.isEmpty() ? null : readSequences(jsc, testFiles, workers, reader, conf);
+    try {
+      SequenceSummary summary = train.aggregate(SequenceSummary.EMPTY, SequenceSummary::add, SequenceSummary::merge);
+      SequenceSummary testSummary = test == null ? null
+          : test.aggregate(SequenceSummary.EMPTY, SequenceSummary::add, SequenceSummary::merge);
+      summary.checkWidth(spec.path());
+      if (testSummary != null) {
+        testSummary.checkWidth(spec.testPath() == null ? spec.path() : spec.testPath());
+        if (testSummary.minWidth() != summary.minWidth()) {
+          throw new InvalidInputException("data.test-path: " + spec.testPath() + " has " + (testSummary.minWidth() - 1)
+              + " features per step, " + spec.path() + " has " + (summary.minWidth() - 1));
+        }
+      }
+      int maxLabel = Math.max(summary.maxLabel(), testSummary == null ? 0 : testSummary.maxLabel());
+      int classes = spec.classes() > 0 ? spec.classes() : maxLabel + 1;
+      if (maxLabel >= classes) {
+        throw new InvalidInputException("data: " + spec.path() + " has label " + maxLabel + " but data.classes is "
+            + classes);
+      }
+      JavaRDD<Shard> rawTrain = sequenceShards(train, reader, classes);
+      JavaRDD<Shard> rawTest = test == null ? null : sequenceShards(test, reader, classes);
+      FeatureScaling scaling = FeatureScaling.fit(spec.normalize(), rawTrain);
+      JavaRDD<Shard> trainShards = scaling == null ? rawTrain : rawTrain.map(s -> s.scaled(scaling));
+      JavaRDD<Shard> testShards = rawTest == null ? null : scaling == null ? rawTest : rawTest.map(s -> s.scaled(scaling));
+      ShardedData data = new ShardedData(trainShards, testShards, summary.minWidth() - 1, classes, summary.count(),
+          testSummary == null ? 0 : testSummary.count(), "csv-sequences:" + spec.path() + " (" + summary.steps()
+          + " steps, lengths " + summary.minLength() + "-" + summary.maxLength() + ", " + spec.sequenceLabels()
+          + " labels)");
+      try {
+        cache(trainShards);
+        if (testShards != null) {
+          cache(testShards);
+        }
+      } catch (RuntimeException e) {
+        data.release();
+        throw e;
+      }
+      return data;
+    } finally {
+      train.unpersist(false);
+      if (test != null) {
+        test.unpersist(false);
+      }
+    }
+  }
+
+  /** The files' sequences as read by the executors, partition w holding worker w's (the i-th file: worker i mod n). */
+  private static JavaRDD<CsvSequences.Sequence> readSequences(JavaSparkContext jsc, List<String> files, int workers,
+      CsvSequences reader, HadoopConf conf) {
+    List<Tuple2<Integer, Tuple2<Long, String>>> assigned = new ArrayList<>();
+    for (int i = 0; i < files.size(); i++) {
+      assigned.add(new Tuple2<>(i % workers, new Tuple2<>((long) i, files.get(i))));
+    }
+    return jsc.parallelizePairs(assigned, workers).partitionBy(new HashPartitioner(workers))
+        .mapPartitions(it -> {
+          List<CsvSequences.Sequence> read = new ArrayList<>();
+          while (it.hasNext()) {
+            Tuple2<Long, String> file = it.next()._2();
+            read.add(reader.read(file._1(), file._2(), conf));
+          }
+          return read.iterator();
+        }, true)
+        .persist(StorageLevel.MEMORY_AND_DISK_SER());
+  }
+
+  private static JavaRDD<Shard> sequenceShards(JavaRDD<CsvSequences.Sequence> sequences, CsvSequences reader,
+      int classes) {
+    return sequences.mapPartitionsWithIndex((worker, it) -> {
+      List<DataSet> out = new ArrayList<>();
+      while (it.hasNext()) {
+        out.add(reader.toDataSet(it.next(), classes));
+      }
+      return List.of(Shard.ofSequences(worker, out)).iterator();
+    }, true);
+  }
+
+  /** Sequences, time steps, shortest and longest sequence, narrowest and widest step, largest label. */
+  record SequenceSummary(long count, long steps, int minLength, int maxLength, int minWidth, int maxWidth,
+      int maxLabel, String widestFile, String narrowestFile) implements Serializable {
+    static final SequenceSummary EMPTY = new SequenceSummary(0, 0, Integer.MAX_VALUE, 0, Integer.MAX_VALUE, 0, 0,
+        null, null);
+
+    SequenceSummary add(CsvSequences.Sequence s) {
+      return merge(new SequenceSummary(1, s.steps().size(), s.steps().size(), s.steps().size(), s.width(), s.width(),
+          s.maxLabel(), s.file(), s.file()));
+    }
+
+    SequenceSummary merge(SequenceSummary o) {
+      return new SequenceSummary(count + o.count, steps + o.steps, Math.min(minLength, o.minLength),
+          Math.max(maxLength, o.maxLength), Math.min(minWidth, o.minWidth), Math.max(maxWidth, o.maxWidth),
+          Math.max(maxLabel, o.maxLabel), maxWidth >= o.maxWidth ? widestFile : o.widestFile,
+          minWidth <= o.minWidth ? narrowestFile : o.narrowestFile);
+    }
+
+    void checkWidth(String path) {
+      if (minWidth != maxWidth) {
+        throw new InvalidInputException("data: the sequence files in " + path + " differ in their columns: "
+            + narrowestFile + " has " + minWidth + ", " + widestFile + " has " + maxWidth);
+      }
+    }
+  }
+
+  private static List<String> listSequences(String path, HadoopConf conf, String key) {
+    try {
+      Path dir = new Path(path);
+      FileSystem fs = dir.getFileSystem(conf.get());
+      if (!fs.exists(dir) || !fs.getFileStatus(dir).isDirectory()) {
+        throw new InvalidInputException(key + ": " + path + " is not a directory of CSV sequence files (one file per"
+            + " sequence, a line per time step)");
+      }
+      List<String> files = new ArrayList<>();
+      for (FileStatus s : fs.listStatus(dir)) {
+        String name = s.getPath().getName();
+        if (s.isFile() && !name.startsWith(".") && !name.startsWith("_")) {
+          files.add(s.getPath().toString());
+        }
+      }
+      if (files.isEmpty()) {
+        throw new InvalidInputException(key + ": no sequence files in " + path);
+      }
+      files.sort(null);
+      return files;
+    } catch (IOException e) {
+      throw new InvalidInputException(key + ": cannot list " + path + ": " + e.getMessage(), e);
+    }
   }
 
   private static List<String> shuffled(List<String> files, long seed) {

@@ -323,7 +323,7 @@ public final class ParameterAveraging {
         long examples = 0;
         long nonFinite = 0;
         for (DataSet batch : shard.inOrder(batchSize)) {
-          INDArray output = net.output(batch.getFeatures());
+          INDArray output = net.output(batch);
           long n = batch.numExamples();
           examples += n;
           lossSum += net.score(batch) * n;
@@ -334,7 +334,8 @@ public final class ParameterAveraging {
           if (evaluation == null) {
             evaluation = new Evaluation();
           }
-          evaluation.eval(batch.getLabels(), output);
+          // Sequences: every step the labels mask keeps (per step, or each sequence's last).
+          evaluation.eval(batch.getLabels(), output, batch.getLabelsMaskArray());
         }
         out.add(new TestOutcome(evaluation, lossSum, examples, nonFinite));
       } finally {

@@ -19,7 +19,12 @@ import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.DropoutLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.GravesLSTM;
+import org.deeplearning4j.nn.conf.layers.LSTM;
+import org.deeplearning4j.nn.conf.layers.RnnOutputLayer;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
+import org.deeplearning4j.nn.conf.layers.recurrent.Bidirectional;
+import org.deeplearning4j.nn.conf.layers.recurrent.SimpleRnn;
 import org.deeplearning4j.nn.weights.IWeightInit;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.learning.config.AMSGrad;
@@ -87,6 +92,8 @@ public final class NetworkFactory {
             + spec.imageChannels() + " = " + pixels + " values per example, but the data has " + features);
       }
       list.setInputType(InputType.convolutionalFlat(spec.imageHeight(), spec.imageWidth(), spec.imageChannels()));
+    } else if (spec.input().equals("recurrent")) {
+      list.setInputType(InputType.recurrent(features));
     } else {
       list.setInputType(InputType.feedForward(features));
     }
@@ -168,6 +175,9 @@ public final class NetworkFactory {
   }
 
   private static Layer layer(LayerSpec l, int classes) {
+    if (l.type().equals("bidirectional")) {
+      return bidirectional(l, classes);
+    }
     Layer.Builder<?> builder = switch (l.type()) {
       case "dense" -> new DenseLayer.Builder().nOut(l.size()).activation(Names.activation(l.activation()));
       case "output" -> new OutputLayer.Builder(Names.loss(l.loss())).nOut(l.size() == null ? classes : l.size())
@@ -181,6 +191,10 @@ public final class NetworkFactory {
       }, l.kernel(), l.stride()).padding(l.padding());
       case "batch-norm" -> new BatchNormalization.Builder();
       case "dropout" -> new DropoutLayer.Builder(1 - l.dropout());
+      case "lstm", "graves-lstm", "simple-rnn" -> recurrent(l);
+      case "bidirectional" -> throw new IllegalStateException("built by bidirectional()");
+      case "rnn-output" -> new RnnOutputLayer.Builder(Names.loss(l.loss())).nOut(l.size() == null ? classes : l.size())
+          .activation(Names.activation(l.activation()));
       default -> throw new IllegalStateException(l.type());
     };
     if (builder instanceof org.deeplearning4j.nn.conf.layers.BaseLayer.Builder<?> b) {
@@ -201,6 +215,41 @@ public final class NetworkFactory {
       builder.name(l.name());
     }
     return builder.build();
+  }
+
+  /**
+   * DL4J's Bidirectional wraps a copy of the layer per direction; its builder's name fails before the copies exist, so
+   * the name is set on the built layer (which names both). The wrapper's dropout applies to the wrapped layer's input.
+   */
+  private static Layer bidirectional(LayerSpec l, int classes) {
+    LayerSpec inner = l.wrapped();
+    if (l.dropout() != null && inner.dropout() == null) {
+      inner = new LayerSpec(inner.type(), inner.size(), inner.activation(), inner.weightInit(), l.dropout(), inner.l1(),
+          inner.l2(), inner.kernel(), inner.stride(), inner.padding(), inner.pooling(), inner.loss(), inner.name(),
+          inner.gateActivation(), inner.mode(), inner.wrapped());
+    }
+    Bidirectional b = new Bidirectional(switch (l.mode()) {
+      case "add" -> Bidirectional.Mode.ADD;
+      case "mul" -> Bidirectional.Mode.MUL;
+      case "average" -> Bidirectional.Mode.AVERAGE;
+      default -> Bidirectional.Mode.CONCAT;
+    }, layer(inner, classes));
+    if (l.name() != null) {
+      b.setLayerName(l.name());
+    }
+    return b;
+  }
+
+  @SuppressWarnings("deprecation") // GravesLSTM: deprecated in DL4J in favour of LSTM, still trained and reported
+  private static Layer.Builder<?> recurrent(LayerSpec l) {
+    return switch (l.type()) {
+      case "lstm" -> new LSTM.Builder().nOut(l.size()).activation(Names.activation(l.activation()))
+          .gateActivationFunction(Names.activation(l.gateActivation()));
+      case "graves-lstm" -> new GravesLSTM.Builder().nOut(l.size()).activation(Names.activation(l.activation()))
+          .gateActivationFunction(Names.activation(l.gateActivation()));
+      case "simple-rnn" -> new SimpleRnn.Builder().nOut(l.size()).activation(Names.activation(l.activation()));
+      default -> throw new IllegalStateException(l.type());
+    };
   }
 
   static IUpdater updater(UpdaterSpec u) {

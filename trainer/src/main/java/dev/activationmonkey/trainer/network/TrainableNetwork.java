@@ -80,7 +80,8 @@ public sealed interface TrainableNetwork {
 
   double score(DataSet batch);
 
-  INDArray output(INDArray features);
+  /** The network's output for the batch's features, in inference mode, with its masks (sequences of any length). */
+  INDArray output(DataSet batch);
 
   default void setListeners(List<TrainingListener> listeners) {
     model().setListeners(listeners);
@@ -151,9 +152,25 @@ public sealed interface TrainableNetwork {
       net.setEpochCount(epoch);
     }
 
+    /**
+     * With a features mask (sequences of different lengths), the mask is also set as the network's own for the step:
+     * DL4J's {@code fit} applies it to the layers but keeps it nowhere a listener can read, and the listener would
+     * otherwise take the labels mask, which with one label per sequence marks only the last step. The network's own
+     * mask is what {@code fit}'s forward pass is given anyway, so training is unchanged.
+     */
     @Override
     public void fit(DataSet batch) {
-      net.fit(shaped(batch, imageInput));
+      DataSet shaped = shaped(batch, imageInput);
+      if (shaped.getFeaturesMaskArray() == null) {
+        net.fit(shaped);
+        return;
+      }
+      net.setMask(shaped.getFeaturesMaskArray());
+      try {
+        net.fit(shaped);
+      } finally {
+        net.setMask(null);
+      }
     }
 
     @Override
@@ -162,8 +179,9 @@ public sealed interface TrainableNetwork {
     }
 
     @Override
-    public INDArray output(INDArray features) {
-      return net.output(shaped(features, imageInput), false);
+    public INDArray output(DataSet batch) {
+      return net.output(shaped(batch.getFeatures(), imageInput), false, batch.getFeaturesMaskArray(),
+          batch.getLabelsMaskArray());
     }
 
     @Override
@@ -233,8 +251,13 @@ public sealed interface TrainableNetwork {
     }
 
     @Override
-    public INDArray output(INDArray features) {
-      return graph.outputSingle(false, shaped(features, imageInput));
+    public INDArray output(DataSet batch) {
+      INDArray features = shaped(batch.getFeatures(), imageInput);
+      if (batch.getFeaturesMaskArray() == null && batch.getLabelsMaskArray() == null) {
+        return graph.outputSingle(false, features);
+      }
+      return graph.output(false, new INDArray[] {features}, new INDArray[] {batch.getFeaturesMaskArray()},
+          new INDArray[] {batch.getLabelsMaskArray()})[0];
     }
 
     @Override

@@ -11,7 +11,8 @@ import java.util.Map;
  * @param graphJson path of a DL4J ComputationGraphConfiguration JSON file (one input, one output), or null
  * @param zoo a DL4J zoo architecture by name ({@link #ZOO}), built untrained for the data's image shape and classes,
  *     or null
- * @param input feed-forward (flat features) or image (flat features read as height × width × channels)
+ * @param input feed-forward (flat features), image (flat features read as height × width × channels) or recurrent
+ *     (sequences {@code [batch, features, time]}, {@code data.format: csv-sequences})
  * @param imageHeight image input: height (MNIST: 28)
  * @param imageWidth image input: width
  * @param imageChannels image input: channels
@@ -69,12 +70,18 @@ public record NetworkSpec(String configurationJson, String graphJson, String zoo
     }
     SpecNode in = n.object("input");
     boolean mnist = data.format().equals("mnist");
+    boolean sequences = data.isSequences();
     List<SpecNode> layerNodes = n.objects("layers");
     boolean convolutional = zoo != null || layerNodes.stream().anyMatch(l -> {
       String t = l.string("type", "");
       return t.equalsIgnoreCase("convolution") || t.equalsIgnoreCase("subsampling");
     });
-    String input = in.choice("type", convolutional ? "image" : "feed-forward", List.of("feed-forward", "image"));
+    String input = in.choice("type", sequences ? "recurrent" : convolutional ? "image" : "feed-forward",
+        List.of("feed-forward", "image", "recurrent"));
+    if (input.equals("recurrent") != sequences) {
+      throw in.invalidKey("type", sequences ? "data.format: csv-sequences gives sequences: the input type is recurrent"
+          : "recurrent input takes sequences: set data.format: csv-sequences");
+    }
     int height = in.integer("height", mnist ? 28 : 0, 0, 1 << 16);
     int width = in.integer("width", mnist ? 28 : 0, 0, 1 << 16);
     int channels = in.integer("channels", 1, 1, 1 << 16);
@@ -115,11 +122,23 @@ public record NetworkSpec(String configurationJson, String graphJson, String zoo
       if (layers.isEmpty()) {
         throw n.invalidKey("layers", "required: at least an output layer (or configuration-json, graph-json or zoo)");
       }
+      String output = sequences ? "rnn-output" : "output";
       for (int i = 0; i < layers.size(); i++) {
         boolean last = i == layers.size() - 1;
-        if (last != layers.get(i).type().equals("output")) {
-          throw n.invalid(n.path() + ".layers[" + i + "].type",
-              last ? "the last layer must be of type output" : "only the last layer may be of type output");
+        LayerSpec layer = layers.get(i);
+        String key = n.path() + ".layers[" + i + "].type";
+        if (!sequences && (layer.isRecurrent() || layer.type().equals("rnn-output"))) {
+          throw n.invalid(key, layer.type() + " takes sequences: set data.format: csv-sequences (or use dense and output)");
+        }
+        if (sequences && layer.type().equals("output")) {
+          throw n.invalid(key, "sequences end in an rnn-output layer (an output per time step), not output");
+        }
+        if (sequences && (layer.type().equals("convolution") || layer.type().equals("subsampling"))) {
+          throw n.invalid(key, layer.type() + " takes images, not sequences");
+        }
+        if (last != LayerSpec.OUTPUTS.contains(layer.type())) {
+          throw n.invalid(key, last ? "the last layer must be of type " + output
+              : "only the last layer may be of type " + layer.type());
         }
       }
     }

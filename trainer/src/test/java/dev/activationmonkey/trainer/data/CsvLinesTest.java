@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 class CsvLinesTest {
 
   private static CsvLines lines(int labelColumn, String delimiter) {
-    DataSpec spec = new DataSpec("csv", "data.csv", null, 0.25, 0, 16, 1L, "none", labelColumn, false, delimiter, 0);
+    DataSpec spec = new DataSpec("csv", "data.csv", null, 0.25, 0, 16, 1L, "none", labelColumn, false, delimiter, 0, null);
     return new CsvLines(spec, "data.csv");
   }
 

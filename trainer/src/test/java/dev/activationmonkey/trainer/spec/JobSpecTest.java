@@ -191,4 +191,56 @@ class JobSpecTest {
         .contains("data.normalize: DataSet files are trained as they are"));
     assertTrue(message(LAYERS + "data: {format: datasets, path: /d, limit: 5}").contains("data.limit: does not apply"));
   }
+
+  private static final String SEQUENCES = """
+      data: {format: csv-sequences, path: /seq, sequence-labels: last-step}
+      network:
+        layers:
+          - {type: lstm, size: 8, name: encoder}
+          - {type: bidirectional, mode: add, layer: {type: simple-rnn, size: 4, activation: relu}}
+          - {type: graves-lstm, size: 4, gate-activation: hardsigmoid}
+          - {type: rnn-output}
+      """;
+
+  @Test
+  void recurrentLayersOnSequences() {
+    JobSpec spec = JobSpec.parse(SEQUENCES, "job.yaml");
+    assertEquals("csv-sequences", spec.data().format());
+    assertEquals("last-step", spec.data().sequenceLabels());
+    assertEquals("none", spec.data().normalize());
+    assertEquals("recurrent", spec.network().input());
+    LayerSpec lstm = spec.network().layers().get(0);
+    assertEquals("tanh", lstm.activation());
+    assertEquals("sigmoid", lstm.gateActivation());
+    LayerSpec bidirectional = spec.network().layers().get(1);
+    assertEquals("add", bidirectional.mode());
+    assertEquals("simple-rnn", bidirectional.wrapped().type());
+    assertEquals("relu", bidirectional.wrapped().activation());
+    assertEquals("hardsigmoid", spec.network().layers().get(2).gateActivation());
+    LayerSpec output = spec.network().layers().get(3);
+    assertEquals("softmax", output.activation());
+    assertEquals("mcxent", output.loss());
+    assertEquals("per-step", JobSpec.parse(SEQUENCES.replace(", sequence-labels: last-step", ""), "job.yaml").data()
+        .sequenceLabels());
+  }
+
+  @Test
+  void recurrentMistakesNameTheKeyAndTheFix() {
+    assertEquals("job.yaml: network.layers[0].type: lstm takes sequences: set data.format: csv-sequences (or use dense"
+        + " and output)", message("network: {layers: [{type: lstm, size: 4}, {type: output}]}"));
+    assertEquals("job.yaml: network.layers[3].type: sequences end in an rnn-output layer (an output per time step),"
+        + " not output", message(SEQUENCES.replace("rnn-output", "output")));
+    assertEquals("job.yaml: network.layers[1].layer.type: bidirectional wraps lstm, graves-lstm or simple-rnn, not"
+        + " dense", message(SEQUENCES.replace("type: simple-rnn", "type: dense")));
+    assertTrue(message(SEQUENCES.replace(", layer: {type: simple-rnn, size: 4, activation: relu}", ""))
+        .contains("network.layers[1].layer: required"));
+    assertTrue(message(SEQUENCES.replace("size: 8, ", "")).contains("network.layers[0].size: required"));
+    assertEquals("job.yaml: data.sequence-labels: only applies to format: csv-sequences",
+        message(LAYERS + "data: {format: csv, path: a.csv, sequence-labels: last-step}"));
+    assertTrue(message(SEQUENCES.replace("last-step", "first-step")).contains("data.sequence-labels"));
+    assertEquals("job.yaml: data.normalize: scale (divide by 255) is for images; sequences take standardize, min-max or"
+        + " none", message(SEQUENCES.replace("last-step", "last-step, normalize: scale")));
+    assertEquals("job.yaml: network.input.type: recurrent input takes sequences: set data.format: csv-sequences",
+        message(LAYERS.replace("network:", "network:\n  input: {type: recurrent}")));
+  }
 }
