@@ -30,7 +30,6 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -45,7 +44,6 @@ import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
 import org.deeplearning4j.spark.parameterserver.training.SharedTrainingMaster;
 import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.parameterserver.distributed.conf.VoidConfiguration;
 
 /**
@@ -166,7 +164,7 @@ public final class Trainer {
           RunAccumulators counted = accumulators;
           sharedNet.fit(data.train().flatMap(s -> {
             StepClock.start(id, e);
-            return countedAsTaken(s.batches(e, seed, batchSize, 0, Integer.MAX_VALUE).iterator(), counted);
+            return counted.countedAsTaken(s.batches(e, seed, batchSize, 0, Integer.MAX_VALUE).iterator());
           }));
           work[0] = accumulators.iterations();
           work[1] = accumulators.examples();
@@ -251,22 +249,6 @@ public final class Trainer {
    * The batches a task feeds gradient sharing's trainer, counted as the trainer takes them (in the feeding task, whose
    * accumulator updates reach the driver; the listener's task may have completed long before).
    */
-  private static Iterator<DataSet> countedAsTaken(Iterator<DataSet> batches, RunAccumulators accumulators) {
-    return new Iterator<>() {
-      @Override
-      public boolean hasNext() {
-        return batches.hasNext();
-      }
-
-      @Override
-      public DataSet next() {
-        DataSet batch = batches.next();
-        accumulators.addWork(1, batch.numExamples());
-        return batch;
-      }
-    };
-  }
-
   private static boolean hasNonFinite(INDArray array) {
     return array.isNaN().any() || array.isInfinite().any();
   }

@@ -52,6 +52,8 @@ import org.deeplearning4j.spark.api.RDDTrainingApproach;
 import org.deeplearning4j.spark.api.Repartition;
 import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
+import org.deeplearning4j.spark.parameterserver.training.SharedTrainingMaster;
+import org.nd4j.parameterserver.distributed.conf.VoidConfiguration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.activations.Activation;
@@ -179,6 +181,71 @@ class LibraryIT {
       assertEquals(result.snapshotsSent(), end.getSnapshotsSent());
       assertEquals(16, end.getIterations());
       assertEquals(3, result.runRecordsSent(), "RunStart and two Evaluations");
+    } finally {
+      sc.stop();
+    }
+  }
+
+  /**
+   * The library under dl4j-spark's gradient sharing: the listener reaches the workers through {@code setListeners} as
+   * with parameter averaging; the job passes each epoch's data through {@code run.feed}, whose tasks number the steps
+   * and count the work; ending the run settles the snapshots sent after their task completed. Every snapshot sent is on
+   * the topic, once.
+   */
+  @Test
+  void aTeamsOwnSharedGradientsJobIsInstrumentedToo() throws Exception {
+    KafkaBroker broker = KafkaFixture.shared();
+    String topic = "library-shared-it-" + System.nanoTime();
+    broker.createTopic(topic, 2);
+    SparkConf conf = new SparkConf().setMaster("local[2]").setAppName("library-shared-it")
+        .set("spark.driver.host", "127.0.0.1").set("spark.driver.bindAddress", "127.0.0.1")
+        .set("spark.ui.enabled", "false");
+    JavaSparkContext sc = new JavaSparkContext(conf);
+    int port;
+    try (java.net.DatagramSocket socket = new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress())) {
+      port = socket.getLocalPort();
+    }
+    try {
+      MultiLayerConfiguration netConf = new NeuralNetConfiguration.Builder().seed(7).updater(new Sgd(0.1)).list()
+          .layer(new DenseLayer.Builder().nIn(FEATURES).nOut(6).activation(Activation.RELU).build())
+          .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(6).nOut(CLASSES)
+              .activation(Activation.SOFTMAX).build())
+          .build();
+      VoidConfiguration voidConf = VoidConfiguration.builder().controllerAddress("127.0.0.1")
+          .networkMask("127.0.0.0/8").unicastPort(port).build();
+      SharedTrainingMaster master = new SharedTrainingMaster.Builder(voidConf, 16).batchSizePerWorker(16)
+          .workersPerNode(1).rngSeed(7).rddTrainingApproach(RDDTrainingApproach.Direct).build();
+      SparkDl4jMultiLayer sparkNet = new SparkDl4jMultiLayer(sc, netConf, master);
+      JavaRDD<DataSet> train = sc.parallelize(batches(8, 16, 1), 2);
+
+      RunResult result;
+      try (MonitoredRun run = monkey(broker, topic, "own-shared-job").instrument(sparkNet)) {
+        for (int epoch = 0; epoch < 2; epoch++) {
+          sparkNet.fit(run.feed(train)); // the feeding tasks number the steps and count the work
+        }
+        result = run.finish();
+      }
+      System.out.println("library, shared gradients: " + result.summary());
+
+      List<SpecificRecordBase> records = topic(broker, topic);
+      List<LayerSnapshot> snapshots = snapshots(records);
+      assertTrue(result.snapshotsSent() > 0, "the workers' listener logged: " + result.summary());
+      assertEquals(result.snapshotsSent(), snapshots.size(), "RunResult.snapshotsSent = snapshot records on the topic");
+      assertEquals(0, result.spilled() + result.dropped());
+      assertEquals(16, result.iterations(), "8 batches in each of 2 epochs, counted as the trainers took them");
+      assertEquals(2, result.epochs(), "the epochs fed");
+      assertEquals(16 * 16, result.examples());
+      assertTrue(snapshots.stream().allMatch(s -> s.getWorker().getPartitionId() >= 0), "stamped with Spark tasks");
+      Set<SnapshotIdentity> identities = new HashSet<>();
+      snapshots.forEach(s -> identities.add(SnapshotIdentity.of(s)));
+      assertEquals(snapshots.size(), identities.size(), "one record per identity: steps are numbered, never repeated");
+      // Every step is logged (every 1) with its activations: 2 layers' activations per step and worker.
+      assertEquals(16 * 2, snapshots.stream().filter(s -> s.getKind() == Kind.ACTIVATION).count(),
+          "activations of both layers at each of the 16 steps");
+      assertEquals("SharedTrainingMaster", only(records, RunStart.class).getTrainingMaster().toString());
+      RunEnd end = only(records, RunEnd.class);
+      assertEquals(RunStatus.SUCCEEDED, end.getStatus());
+      assertEquals(result.snapshotsSent(), end.getSnapshotsSent());
     } finally {
       sc.stop();
     }

@@ -143,8 +143,7 @@ public final class ActivationMonkey {
     // When the run ends, the training master keeps only the job's own listeners (dl4j-spark cannot read earlier ones).
     List<TrainingListener> own = List.of(others);
     return MonitoredRun.start(this, runId, start, network, listener, accumulators, () -> target.setListeners(own),
-        sc.master(),
-        sc.defaultParallelism(), trainingMaster);
+        sc.master(), sc.defaultParallelism(), trainingMaster, sc);
   }
 
   private MonitoredRun local(Model network) {

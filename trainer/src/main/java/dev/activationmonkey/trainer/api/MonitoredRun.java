@@ -1,5 +1,10 @@
 package dev.activationmonkey.trainer.api;
 
+import dev.activationmonkey.trainer.listener.StepClock;
+import org.apache.spark.SparkContext;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+
 import dev.activationmonkey.snapshot.avro.DataSummary;
 import dev.activationmonkey.snapshot.avro.Evaluation;
 import dev.activationmonkey.snapshot.avro.NetworkSummary;
@@ -18,6 +23,7 @@ import java.util.List;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.dataset.DataSet;
 
 /**
  * One instrumented training run, from its RunStart to its RunEnd. Call {@link #finish()} when training succeeded;
@@ -36,6 +42,10 @@ public final class MonitoredRun implements AutoCloseable {
   private final RunRecords records;
   private final Runnable detach;
   private final int epochAtStart;
+  /** The driver's context under Spark, else null. */
+  private SparkContext sc;
+  private boolean sharedGradients;
+  private int epochsFed;
   private double accuracy = Double.NaN;
   private double loss = Double.NaN;
   private RunResult result;
@@ -56,7 +66,15 @@ public final class MonitoredRun implements AutoCloseable {
   static MonitoredRun start(ActivationMonkey settings, String runId, long start, Model network,
       SnapshotListener listener, RunAccumulators accumulators, Runnable detach, String master, int workers,
       String trainingMaster) {
+    return start(settings, runId, start, network, listener, accumulators, detach, master, workers, trainingMaster, null);
+  }
+
+  static MonitoredRun start(ActivationMonkey settings, String runId, long start, Model network,
+      SnapshotListener listener, RunAccumulators accumulators, Runnable detach, String master, int workers,
+      String trainingMaster, SparkContext sc) {
     MonitoredRun run = new MonitoredRun(settings, runId, start, network, listener, accumulators, detach);
+    run.sc = sc;
+    run.sharedGradients = trainingMaster.equals("SharedTrainingMaster");
     NetworkSummary summary = network instanceof ComputationGraph g ? NetworkSummaries.of(g)
         : NetworkSummaries.of((MultiLayerNetwork) network);
     run.records.send(new RunStart(runId, Instant.now(), settings.describe(network), master, workers, trainingMaster,
@@ -75,6 +93,28 @@ public final class MonitoredRun implements AutoCloseable {
   }
 
   /**
+   * The training data of one epoch, to pass to {@code fit}: {@code sparkNet.fit(run.feed(train))}. Needed under
+   * dl4j-spark's gradient sharing ({@code SharedTrainingMaster}), where one long-lived trainer thread per executor JVM
+   * trains the batches of every task and its network's iteration counters repeat between tasks: the feeding tasks
+   * number the steps (epoch, then a step count per JVM that never repeats in the run) and count the iterations and
+   * examples as the trainer takes them, as {@code monkey train} does. Under any other training master the data is
+   * returned as it is (the listener counts there), so a job may call it whatever master it uses.
+   */
+  public JavaRDD<DataSet> feed(JavaRDD<DataSet> batches) {
+    ensureOpen();
+    if (!sharedGradients) {
+      return batches;
+    }
+    String id = runId;
+    int epoch = epochsFed++;
+    RunAccumulators counted = accumulators;
+    return batches.mapPartitions(partition -> {
+      StepClock.start(id, epoch);
+      return counted.countedAsTaken(partition);
+    });
+  }
+
+  /**
    * Sends an Evaluation record for the epochs trained so far (the network's epoch count), e.g. with what
    * {@code sparkNet.evaluate(testData)} or {@code net.evaluate(iterator)} returned.
    *
@@ -84,7 +124,7 @@ public final class MonitoredRun implements AutoCloseable {
     ensureOpen();
     accuracy = evaluation.accuracy();
     this.loss = loss;
-    records.send(new Evaluation(runId, Math.max(0, epochCount(network) - epochAtStart - 1),
+    records.send(new Evaluation(runId, Math.max(0, epochsTrained() - 1),
         iterationCount(network), Instant.now(), (long) evaluation.getNumRowCounter(), loss, accuracy,
         evaluation.precision(), evaluation.recall(), evaluation.f1()));
   }
@@ -136,6 +176,9 @@ public final class MonitoredRun implements AutoCloseable {
 
   private RunResult end(RunStatus status, String message) {
     detach.run();
+    if (sc != null && !sc.isStopped()) {
+      settleExecutors();
+    }
     DeliveryTotals fromWorkers;
     if (accumulators != null) {
       fromWorkers = accumulators.delivery();
@@ -148,7 +191,7 @@ public final class MonitoredRun implements AutoCloseable {
     long runRecordsSent = records.finishRunRecords();
     long iterations = iterations();
     long examples = accumulators != null ? accumulators.examples() : LiveProgress.of(runId).examples();
-    int epochs = Math.max(0, epochCount(network) - epochAtStart);
+    int epochs = epochsTrained();
     long duration = System.currentTimeMillis() - start;
     result = new RunResult(runId, status, epochs, iterations, examples, 0, -1, -1, totals.sent(), runRecordsSent,
         totals.spilled(), totals.resent(), totals.dropped(), outcome.pendingInSpill(), accuracy, loss, List.of(),
@@ -157,6 +200,25 @@ public final class MonitoredRun implements AutoCloseable {
         totals.spilled(), totals.resent(), totals.dropped(), examples, 0L, null, null));
     LiveProgress.forget(runId);
     return result;
+  }
+
+  /**
+   * One small task per executor (best effort: Spark places them) that flushes its JVM's producer and reports the
+   * counts of snapshots sent after their own task completed (gradient sharing's trainer threads outlive their tasks).
+   */
+  private void settleExecutors() {
+    int executors = Math.max(1, sc.getExecutorIds().size());
+    SnapshotListener copy = listener;
+    new JavaSparkContext(sc).parallelize(java.util.stream.IntStream.range(0, executors).boxed().toList(), executors)
+        .foreachPartition(partition -> copy.settleInTask());
+  }
+
+  /**
+   * Epochs trained in this run: the network's epoch count, or under gradient sharing the epochs fed (there the driver's
+   * network counts an epoch per task).
+   */
+  private int epochsTrained() {
+    return sharedGradients && epochsFed > 0 ? epochsFed : Math.max(0, epochCount(network) - epochAtStart);
   }
 
   private static int epochCount(Model network) {

@@ -2,8 +2,10 @@ package dev.activationmonkey.trainer.listener;
 
 import dev.activationmonkey.trainer.publish.DeliveryTotals;
 import java.io.Serializable;
+import java.util.Iterator;
 import org.apache.spark.SparkContext;
 import org.apache.spark.util.LongAccumulator;
+import org.nd4j.linalg.dataset.DataSet;
 import scala.Option;
 
 /**
@@ -49,6 +51,26 @@ public final class RunAccumulators implements Serializable {
   public synchronized void addWork(long iterationCount, long exampleCount) {
     iterations.add(iterationCount);
     examples.add(exampleCount);
+  }
+
+  /**
+   * Counts each mini-batch as the trainer takes it, in the task that feeds it: under gradient sharing the listener's
+   * own task may have completed while its long-lived trainer thread still trains (see {@link StepClock}).
+   */
+  public Iterator<DataSet> countedAsTaken(Iterator<DataSet> batches) {
+    return new Iterator<>() {
+      @Override
+      public boolean hasNext() {
+        return batches.hasNext();
+      }
+
+      @Override
+      public DataSet next() {
+        DataSet batch = batches.next();
+        addWork(1, batch.numExamples());
+        return batch;
+      }
+    };
   }
 
   /** Driver side: the totals of all completed tasks. */
