@@ -14,7 +14,7 @@ import org.apache.spark.SparkEnv;
  * On a busy executor, where Spark runs a task on every core, there is no idle core: the copies cost memory
  * bandwidth and the publishing thread takes its CPU from a training thread anyway, while the statistics computed in
  * the callback read arrays that are still in cache. {@code ./monkey bench scaling --logging-arms
- * --training-thread-arm} measured every-iteration logging at 1.35 in the callback against 1.69 with copies.
+ * --copy-buffer-arm} measured every-iteration logging at 1.36 in the callback against 1.46 with copies.
  *
  * <p>Task slots per JVM: {@code local[N]} gives N ({@code local[*]} every core); on a cluster
  * {@code spark.executor.cores / spark.task.cpus} (an executor without {@code spark.executor.cores} takes every
