@@ -8,6 +8,7 @@ import com.amazonaws.services.s3.model.PutObjectRequest;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.util.Arrays;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.s3a.S3AFileSystem;
 import org.slf4j.Logger;
@@ -63,7 +64,7 @@ final class S3Storage extends HadoopStorage {
   /**
    * PUTs {@code bytes} as {@code target} unless an object has that key.
    *
-   * @return false if one had; null if the store does not support conditional writes
+   * @return false if one had (another writer's); null if the store does not support conditional writes
    */
   Boolean putIfAbsent(Path target, byte[] bytes) throws IOException {
     String key = s3a.pathToKey(target);
@@ -77,8 +78,10 @@ final class S3Storage extends HadoopStorage {
         return true;
       } catch (AmazonServiceException e) {
         switch (e.getStatusCode()) {
-          case 412: // PreconditionFailed: the key exists
-            return false;
+          case 412: // PreconditionFailed: the key exists. Ours, if the SDK retried a PUT whose first try succeeded
+            // unanswered: a manifest with files names its batch's temp directory (a UUID), so no other writer's has
+            // these bytes; two without files are the same commit (same offsets, nothing to move).
+            return Arrays.equals(bytes, read(target));
           case 409: // ConditionalRequestConflict: a conditional write to this key is in flight; S3 says to retry
             if (attempt < CONFLICT_ATTEMPTS) {
               pause(attempt);

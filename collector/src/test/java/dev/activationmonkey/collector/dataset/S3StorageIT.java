@@ -91,12 +91,14 @@ class S3StorageIT {
   }
 
   @Test
-  void theConditionalPutRefusesAnExistingKeyAndKeepsItsBytes() throws IOException {
+  void theConditionalPutRefusesAnotherWritersExistingKeyAndKeepsItsBytes() throws IOException {
     S3Storage storage = open();
     Path manifest = new Path(storage.root(), "_collector/t+0/commit-7");
     assertEquals(Boolean.TRUE, storage.putIfAbsent(manifest, bytes("winner")));
     // What the server must refuse, past the existence check: a store that ignored If-None-Match would replace it.
     assertEquals(Boolean.FALSE, storage.putIfAbsent(manifest, bytes("zombie")));
     assertArrayEquals(bytes("winner"), storage.read(manifest));
+    // The winner's own PUT again (the SDK retrying one whose answer was lost): still won, not fenced by itself.
+    assertEquals(Boolean.TRUE, storage.putIfAbsent(manifest, bytes("winner")));
   }
 }
