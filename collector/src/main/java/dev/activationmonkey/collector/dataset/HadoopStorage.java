@@ -16,12 +16,12 @@ import org.apache.parquet.io.OutputFile;
 import org.apache.parquet.io.PositionOutputStream;
 
 /**
- * A dataset root on a Hadoop {@link FileSystem} ({@code hdfs://}, {@code s3a://}, ...): syncs are hsync; HDFS's
- * rename is atomic and refuses to replace a file, object stores have no atomic rename at all (there the
- * exclusive publication is a check and a rename, two steps: run one collector group per dataset there).
+ * A dataset root on a Hadoop {@link FileSystem} ({@code hdfs://}, other connectors' schemes): syncs are hsync; HDFS's
+ * rename is atomic and refuses to replace a file. A store with no atomic rename at all gets the exclusive publication
+ * as a check and a rename, two steps; {@code s3a://} has its own fence ({@link S3Storage}).
  */
-final class HadoopStorage implements Storage {
-  private final FileSystem fs;
+class HadoopStorage implements Storage {
+  final FileSystem fs;
   private final Path root;
 
   /** @param root a path qualified by {@code fs} */
@@ -45,8 +45,15 @@ final class HadoopStorage implements Storage {
   public void write(Path path, byte[] bytes) throws IOException {
     try (FSDataOutputStream out = fs.create(path, true)) {
       out.write(bytes);
-      out.hsync();
+      if (hsyncs()) {
+        out.hsync();
+      }
     }
+  }
+
+  /** Whether the file system's hsync makes a file durable; false where closing it does (object stores upload at close). */
+  boolean hsyncs() {
+    return true;
   }
 
   @Override
@@ -97,6 +104,10 @@ final class HadoopStorage implements Storage {
       return fs.rename(source, target);
     } catch (java.io.FileNotFoundException e) {
       return false;
+    } catch (org.apache.hadoop.fs.FileAlreadyExistsException e) {
+      // s3a's rename is a copy and a delete: a process killed between them leaves both names, and a later rename
+      // (recovery rolling the commit forward) finds the target there. HDFS's rename returns false then; so do we.
+      return false;
     }
   }
 
@@ -129,12 +140,12 @@ final class HadoopStorage implements Storage {
 
     @Override
     public PositionOutputStream create(long blockSizeHint) throws IOException {
-      return syncing(fs.create(path, false), path);
+      return syncing(fs.create(path, false), path, hsyncs());
     }
 
     @Override
     public PositionOutputStream createOrOverwrite(long blockSizeHint) throws IOException {
-      return syncing(fs.create(path, true), path);
+      return syncing(fs.create(path, true), path, hsyncs());
     }
   }
 
@@ -144,8 +155,10 @@ final class HadoopStorage implements Storage {
    * ({@code IllegalArgumentException: Self-suppression not permitted}) and hide the I/O failure the collector
    * handles (a fenced batch). Every exception after the first is therefore a fresh one whose cause is the stored
    * one.
+   *
+   * @param hsync whether to hsync before closing
    */
-  static PositionOutputStream syncing(FSDataOutputStream out, Path path) {
+  static PositionOutputStream syncing(FSDataOutputStream out, Path path, boolean hsync) {
     return new PositionOutputStream() {
       private IOException thrown;
 
@@ -193,7 +206,9 @@ final class HadoopStorage implements Storage {
       public void close() throws IOException {
         IOException failed = null;
         try {
-          out.hsync();
+          if (hsync) {
+            out.hsync();
+          }
         } catch (IOException e) {
           failed = once(e);
         }

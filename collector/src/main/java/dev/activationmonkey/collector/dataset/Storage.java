@@ -11,13 +11,15 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.s3a.S3AFileSystem;
 import org.apache.parquet.io.OutputFile;
 
 /**
  * The dataset's file system: the few operations the commit protocol needs, with their atomicity spelled out.
- * Two implementations, chosen by {@link #open} from the root: local paths (and {@code file:} URIs) through
- * java.nio ({@link LocalStorage}), every other scheme ({@code hdfs://}, {@code s3a://}, ...) through Hadoop's
- * {@link FileSystem} ({@link HadoopStorage}). Paths are Hadoop {@link Path}s, qualified like {@link #root}, in
+ * Three implementations, chosen by {@link #open} from the root: local paths (and {@code file:} URIs) through
+ * java.nio ({@link LocalStorage}), {@code s3a://} through Hadoop's s3a connector with a conditional-write fence
+ * ({@link S3Storage}), every other scheme ({@code hdfs://}, ...) through Hadoop's {@link FileSystem}
+ * ({@link HadoopStorage}). Paths are Hadoop {@link Path}s, qualified like {@link #root}, in
  * both.
  */
 public interface Storage {
@@ -42,7 +44,10 @@ public interface Storage {
     String text = uri.toString();
     Path root = fs.makeQualified(new Path(text.length() > 1 && text.endsWith("/") ? text.substring(0, text.length() - 1) : text));
     fs.mkdirs(root);
-    return local ? new LocalStorage(root) : new HadoopStorage(fs, root);
+    if (local) {
+      return new LocalStorage(root);
+    }
+    return fs instanceof S3AFileSystem s3a ? new S3Storage(s3a, root) : new HadoopStorage(fs, root);
   }
 
   /** The dataset root, qualified ({@code file:/...}, {@code hdfs://nn/...}). */
@@ -64,7 +69,11 @@ public interface Storage {
   /** Every file under a directory, recursively, skipping hidden entries ({@code _x}, {@code .x}); empty if it does not exist. */
   List<Path> listFilesRecursively(Path dir) throws IOException;
 
-  /** Renames, creating the target's parent directory first; false if the source does not exist. */
+  /**
+   * Renames, creating the target's parent directory first; false if the source does not exist, or (where the file
+   * system refuses to replace: HDFS, S3) the target does: an object store's rename is a copy and a delete, and a
+   * process killed between the two leaves both.
+   */
   boolean rename(Path source, Path target) throws IOException;
 
   /**

@@ -174,7 +174,7 @@ class StorageTest {
   void aFailedHadoopStreamClosedInTryWithResourcesReportsItsIoFailureNotSelfSuppression() throws IOException {
     FailedStream failed = new FailedStream();
     PositionOutputStream out = HadoopStorage.syncing(
-        new org.apache.hadoop.fs.FSDataOutputStream(failed, null), new Path("hdfs://nn/data/part.parquet.tmp"));
+        new org.apache.hadoop.fs.FSDataOutputStream(failed, null), new Path("hdfs://nn/data/part.parquet.tmp"), true);
     IOException thrown = assertThrows(IOException.class, () -> {
       try (out) {
         out.write(bytes("PAR1"));
