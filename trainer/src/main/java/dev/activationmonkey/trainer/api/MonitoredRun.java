@@ -177,7 +177,13 @@ public final class MonitoredRun implements AutoCloseable {
   private RunResult end(RunStatus status, String message) {
     detach.run();
     if (sc != null && !sc.isStopped()) {
-      settleExecutors();
+      try {
+        settleExecutors();
+      } catch (RuntimeException e) {
+        // RunEnd is still sent, with what the completed tasks reported; a late snapshot may then be uncounted.
+        java.util.logging.Logger.getLogger(MonitoredRun.class.getName()).warning("run " + runId
+            + ": could not settle the executors' late counts: " + e);
+      }
     }
     DeliveryTotals fromWorkers;
     if (accumulators != null) {
