@@ -245,10 +245,6 @@ public final class Trainer {
     return result;
   }
 
-  /**
-   * The batches a task feeds gradient sharing's trainer, counted as the trainer takes them (in the feeding task, whose
-   * accumulator updates reach the driver; the listener's task may have completed long before).
-   */
   private static boolean hasNonFinite(INDArray array) {
     return array.isNaN().any() || array.isInfinite().any();
   }

@@ -14,6 +14,7 @@ import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.layers.BaseRecurrentLayer;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
+import org.deeplearning4j.nn.conf.layers.recurrent.Bidirectional;
 import org.deeplearning4j.nn.conf.preprocessor.FeedForwardToCnnPreProcessor;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.graph.vertex.GraphVertex;
@@ -122,6 +123,10 @@ public final class ActivationMaximizer {
     inputVertex = input;
     layers = order;
     Consumer first = firstConsumer();
+    if (recurrent(first.layer())) {
+      throw new InvalidInputException("The model's input goes into a recurrent layer, " + first.describe()
+          + ": activation maximization takes dense and convolutional models (an input sequence is not a picture)");
+    }
     int[] shape = imageShape;
     if (first.layer() instanceof ConvolutionLayer conv && first.pre() == null) {
       flatInput = false;
@@ -140,14 +145,13 @@ public final class ActivationMaximizer {
         if (shape == null) {
           shape = new int[] {(int) ff.getNumChannels(), (int) ff.getInputHeight(), (int) ff.getInputWidth()};
         }
-      } else if (first.layer() instanceof FeedForwardLayer ff && first.pre() == null
-          && !(first.layer() instanceof BaseRecurrentLayer)) {
+      } else if (first.layer() instanceof FeedForwardLayer ff && first.pre() == null) {
         size = ff.getNIn();
       } else if (shape != null) {
         size = (long) shape[0] * shape[1] * shape[2];
       } else {
         throw new InvalidInputException("Cannot tell the input size of a model whose input goes into "
-            + first.describe() + "; pass --input-shape CHANNELS,HEIGHT,WIDTH (recurrent inputs are not supported)");
+            + first.describe() + "; pass --input-shape CHANNELS,HEIGHT,WIDTH");
       }
       if (shape == null) {
         int side = (int) Math.round(Math.sqrt(size));
@@ -168,6 +172,10 @@ public final class ActivationMaximizer {
         v.getLayer().conf().getLayer().setIDropout(null); // deterministic forward and backward passes
       }
     }
+  }
+
+  private static boolean recurrent(org.deeplearning4j.nn.conf.layers.Layer layer) {
+    return layer instanceof BaseRecurrentLayer || layer instanceof Bidirectional;
   }
 
   /** The first vertex (in topological order) that reads the model's input, with its layer and preprocessor. */
@@ -252,7 +260,7 @@ public final class ActivationMaximizer {
     GraphVertex vertex = graph.getVertices()[layers[layer]];
     if (vertex.hasLayer()) {
       org.deeplearning4j.nn.conf.layers.Layer conf = vertex.getLayer().conf().getLayer();
-      if (conf instanceof BaseRecurrentLayer) {
+      if (recurrent(conf)) {
         throw new InvalidInputException("Layer " + layer + " (" + name(layer) + ", " + conf.getClass().getSimpleName()
             + ") is recurrent; maximization supports dense, convolution and output layers and graph vertices");
       }

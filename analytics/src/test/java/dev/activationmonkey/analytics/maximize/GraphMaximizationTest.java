@@ -142,4 +142,19 @@ class GraphMaximizationTest {
     assertTrue(err2.toString().contains("names no layer") && err2.toString().contains("0=hidden"), err2.toString());
     assertTrue(!Files.exists(dir.resolve("x.png")));
   }
+
+  @Test
+  void aRecurrentModelIsRefusedWithAMessageEvenWithAnInputShape() {
+    org.deeplearning4j.nn.multilayer.MultiLayerNetwork lstm = new org.deeplearning4j.nn.multilayer.MultiLayerNetwork(
+        new NeuralNetConfiguration.Builder().seed(3).list()
+            .layer(new org.deeplearning4j.nn.conf.layers.LSTM.Builder().nIn(4).nOut(5).build())
+            .layer(new org.deeplearning4j.nn.conf.layers.RnnOutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
+                .nIn(5).nOut(2).activation(Activation.SOFTMAX).build())
+            .build());
+    lstm.init();
+    for (int[] shape : new int[][] {null, {1, 2, 2}}) {
+      InvalidInputException e = assertThrows(InvalidInputException.class, () -> new ActivationMaximizer(lstm, shape));
+      assertTrue(e.getMessage().contains("recurrent layer"), e.getMessage());
+    }
+  }
 }

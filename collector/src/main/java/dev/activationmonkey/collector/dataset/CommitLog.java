@@ -102,11 +102,14 @@ public final class CommitLog {
       won = storage.publishExclusive(pending, published);
     } catch (IOException e) {
       // Our pending manifest was removed as dead by the writer that published this name first: while we wrote it
-      // (HDFS then fails the write: "File does not exist ... [Lease. Holder: ...]") or before we published it.
+      // (HDFS then fails the write: "File does not exist ... [Lease. Holder: ...]") or before we published it. Or
+      // the publish itself succeeded and only its answer was lost.
       if (!storage.exists(published)) {
         throw e;
       }
-      won = false;
+      // Ours if it holds our bytes: the publish landed and only its answer failed (an S3 PUT whose response timed
+      // out). A manifest that moves files names its batch's temp directory, so no other writer's has these bytes.
+      won = java.util.Arrays.equals(storage.read(published), manifest.serialize());
     }
     if (!won) {
       if (tempDir != null) {

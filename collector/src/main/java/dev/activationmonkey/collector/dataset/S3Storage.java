@@ -57,7 +57,13 @@ final class S3Storage extends HadoopStorage {
       Boolean put = conditionalWrites ? putIfAbsent(target, read(source)) : null;
       return put != null ? put : rename(source, target);
     } finally {
-      fs.delete(source, false);
+      try {
+        fs.delete(source, false);
+      } catch (IOException e) {
+        // The outcome stands: a failed cleanup must not turn a won commit into an error (the caller would take the
+        // published manifest for another writer's and drop the batch it names). The next recovery removes leftovers.
+        log.warn("could not delete the pending manifest {}: {}", source, e.toString());
+      }
     }
   }
 

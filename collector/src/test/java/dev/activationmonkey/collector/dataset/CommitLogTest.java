@@ -47,6 +47,38 @@ class CommitLogTest {
     }
   }
 
+  /**
+   * A publish that lands but whose answer is lost (an S3 PUT whose response timed out) is still this writer's
+   * commit: its files become visible instead of being deleted as a fenced batch's.
+   */
+  @Test
+  void aPublishThatLandedButFailedToAnswerIsStillOurCommit() throws Exception {
+    Storage lostAnswer = (Storage) java.lang.reflect.Proxy.newProxyInstance(Storage.class.getClassLoader(),
+        new Class<?>[] {Storage.class}, (proxy, method, args) -> {
+          Object result;
+          try {
+            result = method.invoke(storage, args);
+          } catch (java.lang.reflect.InvocationTargetException e) {
+            throw e.getCause();
+          }
+          if (method.getName().equals("publishExclusive") && Boolean.TRUE.equals(result)) {
+            throw new java.net.SocketTimeoutException("Read timed out (the publish landed)");
+          }
+          return result;
+        });
+    CommitLog lossy = new CommitLog(lostAnswer);
+    Path temp = lossy.newTempDir("t", 0, 0);
+    lossy.commit("t", 0, batch(temp, 0, 9, "a"), temp);
+
+    assertEquals(1, visibleFiles().size(), "the batch's file is visible");
+    assertEquals(OptionalLong.of(10), log.recover("t", 0).resumeOffset());
+
+    // Another writer's manifest under that name is still a fence.
+    Path other = lossy.newTempDir("t", 0, 0);
+    assertThrows(FencedException.class, () -> lossy.commit("t", 0, batch(other, 0, 9, "b"), other));
+    assertFalse(storage.exists(other), "the fenced batch's temp directory is removed");
+  }
+
   @Test
   void aFreshPartitionHasNoResumeOffset() throws IOException {
     assertEquals(OptionalLong.empty(), log.recover("t", 0).resumeOffset());

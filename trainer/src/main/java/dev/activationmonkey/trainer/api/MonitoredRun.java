@@ -98,7 +98,9 @@ public final class MonitoredRun implements AutoCloseable {
    * trains the batches of every task and its network's iteration counters repeat between tasks: the feeding tasks
    * number the steps (epoch, then a step count per JVM that never repeats in the run) and count the iterations and
    * examples as the trainer takes them, as {@code monkey train} does. Under any other training master the data is
-   * returned as it is (the listener counts there), so a job may call it whatever master it uses.
+   * returned as it is (the listener counts there), so a job may call it whatever master it uses. Build the
+   * SharedTrainingMaster with {@code rddTrainingApproach(RDDTrainingApproach.Direct)}: with its default, Export, the
+   * data is written out by a job of its own before training, and the steps would be counted then.
    */
   public JavaRDD<DataSet> feed(JavaRDD<DataSet> batches) {
     ensureOpen();
@@ -179,7 +181,7 @@ public final class MonitoredRun implements AutoCloseable {
     if (sc != null && !sc.isStopped()) {
       try {
         settleExecutors();
-      } catch (RuntimeException e) {
+      } catch (Exception e) { // a failed Spark job is a SparkException, checked but thrown undeclared through Java
         // RunEnd is still sent, with what the completed tasks reported; a late snapshot may then be uncounted.
         java.util.logging.Logger.getLogger(MonitoredRun.class.getName()).warning("run " + runId
             + ": could not settle the executors' late counts: " + e);

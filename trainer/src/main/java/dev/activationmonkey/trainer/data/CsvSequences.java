@@ -11,6 +11,7 @@ import java.util.regex.Pattern;
 import org.apache.hadoop.fs.Path;
 import org.datavec.api.records.reader.impl.collection.CollectionSequenceRecordReader;
 import org.datavec.api.records.reader.impl.csv.CSVSequenceRecordReader;
+import org.datavec.api.writable.Text;
 import org.datavec.api.writable.Writable;
 import org.deeplearning4j.datasets.datavec.SequenceRecordReaderDataSetIterator;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -87,8 +88,10 @@ final class CsvSequences implements Serializable {
         throw new InvalidInputException(file + ":" + line + ": " + step.size() + " columns, expected " + width
             + " (every step of a sequence has the same columns)");
       }
+      List<Writable> clean = new ArrayList<>(width);
       for (int c = 0; c < width; c++) {
         String field = step.get(c).toString().trim();
+        clean.add(new Text(field)); // DataVec parses labels without trimming: " 2" would fail on the executor
         if (c == labelIndex) {
           int label;
           try {
@@ -111,7 +114,7 @@ final class CsvSequences implements Serializable {
           }
         }
       }
-      steps.add(step);
+      steps.add(clean);
     }
     if (steps.isEmpty()) {
       throw new InvalidInputException("data: the sequence file " + file + " has no time steps");

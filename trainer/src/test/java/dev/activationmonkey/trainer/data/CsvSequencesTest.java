@@ -56,6 +56,17 @@ class CsvSequencesTest {
   }
 
   @Test
+  void spacesAroundFieldsAreAcceptedAndConvertedToo() throws Exception {
+    // DataVec parses a label without trimming: what passes the check on the driver must convert on the executor.
+    String f = file("spaced.csv", "0.5, 1.5, 2\n -1 , 2 , 1 \n");
+    CsvSequences.Sequence s = reader(-1, false, ",", "per-step").read(0, f, CONF);
+    DataSet d = reader(-1, false, ",", "per-step").toDataSet(s, 3);
+    assertEquals(1.0, d.getLabels().getDouble(0, 2, 0), 1e-6, "class 2 at step 0");
+    assertEquals(1.0, d.getLabels().getDouble(0, 1, 1), 1e-6, "class 1 at step 1");
+    assertEquals(-1.0, d.getFeatures().getDouble(0, 0, 1), 1e-6);
+  }
+
+  @Test
   void labelColumnAndDelimiterAreTheCsvSettings() throws Exception {
     String f = file("b.csv", "1|0.25|0.5\n0|1|2\n");
     CsvSequences.Sequence s = reader(0, false, "|", "per-step").read(0, f, CONF);
