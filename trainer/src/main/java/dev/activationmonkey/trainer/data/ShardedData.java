@@ -375,8 +375,10 @@ public record ShardedData(JavaRDD<Shard> train, JavaRDD<Shard> test, int feature
       if (testSummary != null) {
         testSummary.checkWidth(spec.testPath() == null ? spec.path() : spec.testPath());
         if (testSummary.minWidth() != summary.minWidth()) {
-          throw new InvalidInputException("data.test-path: " + spec.testPath() + " has " + (testSummary.minWidth() - 1)
-              + " features per step, " + spec.path() + " has " + (summary.minWidth() - 1));
+          throw new InvalidInputException((spec.testPath() != null ? "data.test-path: " + spec.testPath()
+              : "data.path: the held-out test sequences of " + spec.path()) + " have " + (testSummary.minWidth() - 1)
+              + " features per step, the training sequences " + (summary.minWidth() - 1)
+              + " (every sequence file needs the same columns)");
         }
       }
       int maxLabel = Math.max(summary.maxLabel(), testSummary == null ? 0 : testSummary.maxLabel());

@@ -211,11 +211,12 @@ public final class SnapshotListener extends BaseTrainingListener implements Seri
   /**
    * Called in a Spark task by the driver when a run ends: this copy of the listener binds to that task, and its
    * completion flushes the JVM's producer and reports the counts of snapshots sent after their own task completed
-   * (gradient sharing's trainer threads outlive the tasks that fed them). The body is empty on purpose: binding
-   * happens when the copy is deserialized in the task.
+   * (gradient sharing's trainer threads outlive the tasks that fed them); it also drops the run's step clock in this
+   * JVM.
    */
   public void settleInTask() {
     binding();
+    StepClock.forget(config.runId()); // the run has ended: its steps in this JVM are numbered no more
   }
 
   /** Where a snapshot's delivery outcome is counted: its task's counts, or the run's late counts once it completed. */
