@@ -162,10 +162,8 @@ public final class Trainer {
           long seed = spec.data().shuffleSeed();
           String id = runId;
           RunAccumulators counted = accumulators;
-          sharedNet.fit(data.train().flatMap(s -> {
-            StepClock.start(id, e);
-            return counted.countedAsTaken(s.batches(e, seed, batchSize, 0, Integer.MAX_VALUE).iterator());
-          }));
+          sharedNet.fit(data.train().flatMap(
+              s -> StepClock.feeding(id, e, counted, s.batches(e, seed, batchSize, 0, Integer.MAX_VALUE).iterator())));
           work[0] = accumulators.iterations();
           work[1] = accumulators.examples();
           lossHolder[0] = net.score();

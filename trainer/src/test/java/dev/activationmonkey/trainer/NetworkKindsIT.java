@@ -166,21 +166,10 @@ class NetworkKindsIT {
           every: 2
           kafka: {bootstrap-servers: %s, topic: %s, spill-dir: %s}
         """.formatted(broker.bootstrapServers(), topic, temp.resolve("zoo-spill")), "zoo.yaml");
-    ByteArrayOutputStream console = new ByteArrayOutputStream();
-
-    RunResult result = new Trainer().run(spec, new PrintStream(console, true, StandardCharsets.UTF_8), false);
-
-    String log = console.toString(StandardCharsets.UTF_8);
-    System.out.println(log);
-    assertEquals(RunStatus.SUCCEEDED, result.status(), log);
-    List<SpecificRecordBase> records = TopicReader.readAll(broker.bootstrapServers(), topic,
-        r -> r.stream().anyMatch(x -> x instanceof RunEnd), Duration.ofSeconds(60));
-    List<LayerSnapshot> snapshots = records.stream().filter(r -> r instanceof LayerSnapshot)
-        .map(r -> (LayerSnapshot) r).toList();
-    assertTrue(result.snapshotsSent() > 0);
-    assertEquals(result.snapshotsSent(), snapshots.size(), "snapshots sent = snapshot records on the topic");
-    RunStart start = records.stream().filter(r -> r instanceof RunStart).map(r -> (RunStart) r).findFirst()
-        .orElseThrow();
+    ZooRun run = trainAndRead(spec, broker, topic);
+    RunResult result = run.result();
+    List<LayerSnapshot> snapshots = run.snapshots();
+    RunStart start = run.start();
     List<String> types = start.getNetwork().getLayers().stream().map(l -> l.getType().toString()).toList();
     System.out.println("zoo LeNet: " + types + ", " + start.getNetwork().getTotalParameters() + " parameters, "
         + snapshots.size() + " snapshots, test accuracy " + result.finalAccuracy());
@@ -211,22 +200,11 @@ class NetworkKindsIT {
           every: 2
           kafka: {bootstrap-servers: %s, topic: %s, spill-dir: %s}
         """.formatted(broker.bootstrapServers(), topic, temp.resolve("squeezenet-spill")), "squeezenet.yaml");
-    ByteArrayOutputStream console = new ByteArrayOutputStream();
     long started = System.nanoTime();
-
-    RunResult result = new Trainer().run(spec, new PrintStream(console, true, StandardCharsets.UTF_8), false);
-
-    String log = console.toString(StandardCharsets.UTF_8);
-    System.out.println(log);
-    assertEquals(RunStatus.SUCCEEDED, result.status(), log);
-    List<SpecificRecordBase> records = TopicReader.readAll(broker.bootstrapServers(), topic,
-        r -> r.stream().anyMatch(x -> x instanceof RunEnd), Duration.ofSeconds(60));
-    List<LayerSnapshot> snapshots = records.stream().filter(r -> r instanceof LayerSnapshot)
-        .map(r -> (LayerSnapshot) r).toList();
-    assertTrue(result.snapshotsSent() > 0);
-    assertEquals(result.snapshotsSent(), snapshots.size(), "snapshots sent = snapshot records on the topic");
-    RunStart start = records.stream().filter(r -> r instanceof RunStart).map(r -> (RunStart) r).findFirst()
-        .orElseThrow();
+    ZooRun run = trainAndRead(spec, broker, topic);
+    RunResult result = run.result();
+    List<LayerSnapshot> snapshots = run.snapshots();
+    RunStart start = run.start();
     var layers = start.getNetwork().getLayers();
     System.out.printf("zoo SqueezeNet: %d vertices, %,d parameters, %d snapshots, test accuracy %.3f, %.1f s%n",
         layers.size(), start.getNetwork().getTotalParameters(), snapshots.size(), result.finalAccuracy(),
@@ -238,5 +216,25 @@ class NetworkKindsIT {
     Set<String> logged = snapshots.stream().map(x -> x.getLayerName().toString()).collect(Collectors.toSet());
     assertTrue(merges.stream().anyMatch(logged::contains), "a merge vertex's activations are logged: " + logged);
     assertTrue(Double.isFinite(result.finalAccuracy()));
+  }
+
+  private record ZooRun(RunResult result, List<LayerSnapshot> snapshots, RunStart start) {}
+
+  /** Trains the spec, checks it succeeded and that the snapshots it counted are on the topic, and reads them back. */
+  private static ZooRun trainAndRead(JobSpec spec, KafkaBroker broker, String topic) {
+    ByteArrayOutputStream console = new ByteArrayOutputStream();
+    RunResult result = new Trainer().run(spec, new PrintStream(console, true, StandardCharsets.UTF_8), false);
+    String log = console.toString(StandardCharsets.UTF_8);
+    System.out.println(log);
+    assertEquals(RunStatus.SUCCEEDED, result.status(), log);
+    List<SpecificRecordBase> records = TopicReader.readAll(broker.bootstrapServers(), topic,
+        r -> r.stream().anyMatch(x -> x instanceof RunEnd), Duration.ofSeconds(60));
+    List<LayerSnapshot> snapshots = records.stream().filter(r -> r instanceof LayerSnapshot)
+        .map(r -> (LayerSnapshot) r).toList();
+    assertTrue(result.snapshotsSent() > 0);
+    assertEquals(result.snapshotsSent(), snapshots.size(), "snapshots sent = snapshot records on the topic");
+    RunStart start = records.stream().filter(r -> r instanceof RunStart).map(r -> (RunStart) r).findFirst()
+        .orElseThrow();
+    return new ZooRun(result, snapshots, start);
   }
 }

@@ -110,10 +110,7 @@ public final class MonitoredRun implements AutoCloseable {
     String id = runId;
     int epoch = epochsFed++;
     RunAccumulators counted = accumulators;
-    return batches.mapPartitions(partition -> {
-      StepClock.start(id, epoch);
-      return counted.countedAsTaken(partition);
-    });
+    return batches.mapPartitions(partition -> StepClock.feeding(id, epoch, counted, partition));
   }
 
   /**

@@ -103,28 +103,36 @@ public record ShardedData(JavaRDD<Shard> train, JavaRDD<Shard> test, int feature
         rawTest = null;
         testCount = 0;
       }
-      FeatureScaling scaling = FeatureScaling.fit(spec.normalize(), rawTrain);
-      JavaRDD<Shard> trainShards = scaling == null ? rawTrain : rawTrain.map(s -> s.scaled(scaling));
-      JavaRDD<Shard> testShards = rawTest == null ? null : scaling == null ? rawTest : rawTest.map(s -> s.scaled(scaling));
       String source = spec.format() + ":" + (spec.path().equals(DataSpec.BUNDLED) ? "bundled MNIST test split" : spec.path());
-      ShardedData data = new ShardedData(trainShards, testShards, summary.minWidth(), classes, trainCount, testCount,
-          source);
-      try {
-        cache(trainShards);
-        if (testShards != null) {
-          cache(testShards);
-        }
-      } catch (RuntimeException e) {
-        data.release();
-        throw e;
-      }
-      return data;
+      return scaledAndCached(spec, rawTrain, rawTest, summary.minWidth(), classes, trainCount, testCount, source);
     } finally {
       all.unpersist(false);
       if (testSource != null) {
         testSource.unpersist(false);
       }
     }
+  }
+
+  /**
+   * Scales the shards as {@code data.normalize} says (fitted on the training shards), caches them in the executors'
+   * memory and returns them; cached shards are released if caching fails.
+   */
+  private static ShardedData scaledAndCached(DataSpec spec, JavaRDD<Shard> rawTrain, JavaRDD<Shard> rawTest,
+      int features, int classes, long trainCount, long testCount, String source) {
+    FeatureScaling scaling = FeatureScaling.fit(spec.normalize(), rawTrain);
+    JavaRDD<Shard> trainShards = scaling == null ? rawTrain : rawTrain.map(s -> s.scaled(scaling));
+    JavaRDD<Shard> testShards = rawTest == null ? null : scaling == null ? rawTest : rawTest.map(s -> s.scaled(scaling));
+    ShardedData data = new ShardedData(trainShards, testShards, features, classes, trainCount, testCount, source);
+    try {
+      cache(trainShards);
+      if (testShards != null) {
+        cache(testShards);
+      }
+    } catch (RuntimeException e) {
+      data.release();
+      throw e;
+    }
+    return data;
   }
 
   /** Drops the cached shards. */
@@ -389,23 +397,10 @@ public record ShardedData(JavaRDD<Shard> train, JavaRDD<Shard> test, int feature
       }
       JavaRDD<Shard> rawTrain = sequenceShards(train, reader, classes);
       JavaRDD<Shard> rawTest = test == null ? null : sequenceShards(test, reader, classes);
-      FeatureScaling scaling = FeatureScaling.fit(spec.normalize(), rawTrain);
-      JavaRDD<Shard> trainShards = scaling == null ? rawTrain : rawTrain.map(s -> s.scaled(scaling));
-      JavaRDD<Shard> testShards = rawTest == null ? null : scaling == null ? rawTest : rawTest.map(s -> s.scaled(scaling));
-      ShardedData data = new ShardedData(trainShards, testShards, summary.minWidth() - 1, classes, summary.count(),
+      return scaledAndCached(spec, rawTrain, rawTest, summary.minWidth() - 1, classes, summary.count(),
           testSummary == null ? 0 : testSummary.count(), "csv-sequences:" + spec.path() + " (" + summary.steps()
           + " steps, lengths " + summary.minLength() + "-" + summary.maxLength() + ", " + spec.sequenceLabels()
           + " labels)");
-      try {
-        cache(trainShards);
-        if (testShards != null) {
-          cache(testShards);
-        }
-      } catch (RuntimeException e) {
-        data.release();
-        throw e;
-      }
-      return data;
     } finally {
       train.unpersist(false);
       if (test != null) {

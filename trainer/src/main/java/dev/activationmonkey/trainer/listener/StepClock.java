@@ -1,9 +1,11 @@
 package dev.activationmonkey.trainer.listener;
 
+import java.util.Iterator;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.spark.SparkEnv;
+import org.nd4j.linalg.dataset.DataSet;
 
 /**
  * Step numbers for training the trainer does not drive itself: dl4j-spark's gradient sharing trains in one long-lived
@@ -29,6 +31,17 @@ public final class StepClock {
     StepClock clock = CLOCKS.computeIfAbsent(runId, id -> new StepClock());
     clock.epoch = epoch;
     return clock;
+  }
+
+  /**
+   * The batches a task feeds this JVM's trainer in {@code epoch}: starts the run's clock in that epoch and counts each
+   * batch as the trainer takes it (the feeding task's accumulator updates reach the driver; the listener's task may
+   * have completed long before).
+   */
+  public static Iterator<DataSet> feeding(String runId, int epoch, RunAccumulators accumulators,
+      Iterator<DataSet> batches) {
+    start(runId, epoch);
+    return accumulators.countedAsTaken(batches);
   }
 
   /** The run's clock in this JVM, or null when the steps are numbered by the network (parameter averaging). */
