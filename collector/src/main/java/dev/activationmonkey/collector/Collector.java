@@ -99,6 +99,13 @@ public final class Collector implements AutoCloseable {
   private volatile boolean closing;
   /** End offsets awaitCaughtUp waits for: a batch that reached its partition's is committed without waiting to idle. */
   private volatile Map<TopicPartition, Long> flushAt = Map.of();
+  /**
+   * The group's offsets last sent by partition, and those whose async commit failed (consumer thread only). A failed
+   * one is sent again with the next commit unless a newer one went out for its partition: at the end of a stream no
+   * newer commit would correct it, and lag tools and {@link #awaitCaughtUp} read the group's offsets.
+   */
+  private final Map<TopicPartition, OffsetAndMetadata> offsetsSent = new HashMap<>();
+  private final Map<TopicPartition, OffsetAndMetadata> offsetsToRetry = new HashMap<>();
   private volatile Throwable failure;
 
   /**
@@ -466,26 +473,34 @@ public final class Collector implements AutoCloseable {
     // Keep the group's offsets (lag tools, awaitCaughtUp) in line with the dataset.
     OffsetAndMetadata committed = consumer.committed(Set.of(tp)).get(tp);
     if (recovery.resumeOffset().isPresent() && (committed == null || committed.offset() != resume)) {
-      consumer.commitSync(Map.of(tp, new OffsetAndMetadata(resume)));
+      OffsetAndMetadata offset = new OffsetAndMetadata(resume);
+      consumer.commitSync(Map.of(tp, offset));
+      offsetsToRetry.remove(tp);
+      offsetsSent.put(tp, offset);
     }
     return resume;
   }
 
   private void commitOffsetsAsync() {
-    Map<TopicPartition, OffsetAndMetadata> offsets = writer.takeOffsetsToCommit();
+    Map<TopicPartition, OffsetAndMetadata> offsets = takeOffsetsToCommit();
     if (offsets.isEmpty()) {
       return;
     }
     consumer.commitAsync(offsets, (committed, e) -> {
       if (e != null) {
-        // Only a hint: the dataset says where to resume. The next commit carries newer offsets.
-        log.debug("offset commit failed: {}", e.toString());
+        // Only a hint (the dataset says where to resume), but one the group should end up with: sent again next turn.
+        log.debug("offset commit failed, retried with the next commit: {}", e.toString());
+        offsets.forEach((tp, offset) -> {
+          if (offset.equals(offsetsSent.get(tp))) {
+            offsetsToRetry.put(tp, offset);
+          }
+        });
       }
     });
   }
 
   private void commitOffsetsSync() {
-    Map<TopicPartition, OffsetAndMetadata> offsets = writer.takeOffsetsToCommit();
+    Map<TopicPartition, OffsetAndMetadata> offsets = takeOffsetsToCommit();
     if (offsets.isEmpty()) {
       return;
     }
@@ -494,6 +509,21 @@ public final class Collector implements AutoCloseable {
     } catch (RuntimeException e) {
       log.warn("offset commit failed (the dataset stays the source of truth): {}", e.toString());
     }
+  }
+
+  /** The writer's newly committed batches' offsets, over those whose commit failed; recorded as sent. */
+  private Map<TopicPartition, OffsetAndMetadata> takeOffsetsToCommit() {
+    Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>(offsetsToRetry);
+    offsetsToRetry.clear();
+    offsets.putAll(writer.takeOffsetsToCommit());
+    offsetsSent.putAll(offsets);
+    return offsets;
+  }
+
+  /** Partitions no longer ours: nothing of theirs is sent again. */
+  private void forgetOffsets(Collection<TopicPartition> partitions) {
+    partitions.forEach(offsetsToRetry::remove);
+    partitions.forEach(offsetsSent::remove);
   }
 
   private final class Rebalance implements ConsumerRebalanceListener {
@@ -506,6 +536,7 @@ public final class Collector implements AutoCloseable {
         throw new UncheckedIOException(e);
       }
       commitOffsetsSync();
+      forgetOffsets(revoked);
       partitions = writer.partitions();
     }
 
@@ -515,6 +546,7 @@ public final class Collector implements AutoCloseable {
       log.warn("partitions lost (the group moved on without us): {}", lost);
       awaitWriterInCallback();
       writer.lose(lost);
+      forgetOffsets(lost);
       partitions = writer.partitions();
     }
 

@@ -84,6 +84,23 @@ class CollectorBatchTest {
   }
 
   @Test
+  void anOffsetCommitThatFailedIsSentAgainThoughNoNewerBatchFollows() throws Exception {
+    try (MockKafka kafka = new MockKafka(config().rotateRecords(10).build(), 1)) {
+      kafka.assign(TOPIC, 0);
+      kafka.step();
+      kafka.add(TOPIC, 0, 0, 10);
+      kafka.step(); // the batch 0..9 is in the dataset
+      kafka.consumer.failAsyncCommits(2);
+      kafka.step(); // its offset's commit fails
+      assertEquals(Map.of(), kafka.committed(TOPIC, 1));
+      kafka.step(); // and fails again
+      assertEquals(Map.of(), kafka.committed(TOPIC, 1));
+      kafka.step(); // no record came since: the failed offset is sent again
+      assertEquals(Map.of(0, 10L), kafka.committed(TOPIC, 1));
+    }
+  }
+
+  @Test
   void rotatesAtRotateBytes() throws Exception {
     // One byte: every batch is due at the end of the poll that filled it.
     try (MockKafka kafka = new MockKafka(config().set(CollectorConfig.ROTATE_BYTES, "1").build(), 1)) {

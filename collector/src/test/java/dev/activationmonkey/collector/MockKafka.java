@@ -68,8 +68,20 @@ final class MockKafka implements KafkaClients, AutoCloseable {
       return listener;
     }
 
+    private int asyncCommitsToFail;
+
+    /** The next {@code n} async commits fail (as a coordinator that moved or a request that timed out makes them). */
+    void failAsyncCommits(int n) {
+      asyncCommitsToFail = n;
+    }
+
     @Override
     public synchronized void commitAsync(Map<TopicPartition, OffsetAndMetadata> offsets, OffsetCommitCallback callback) {
+      if (asyncCommitsToFail > 0) {
+        asyncCommitsToFail--;
+        callback.onComplete(offsets, new org.apache.kafka.clients.consumer.RetriableCommitFailedException("commit failed (test)"));
+        return;
+      }
       offsets.forEach((tp, o) -> groupOffsets.put(tp, o.offset()));
       super.commitAsync(offsets, callback);
     }

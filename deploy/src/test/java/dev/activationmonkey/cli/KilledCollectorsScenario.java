@@ -9,6 +9,7 @@ import dev.activationmonkey.collector.CollectorConfig;
 import dev.activationmonkey.collector.TestRecords;
 import dev.activationmonkey.collector.cli.CollectCommand;
 import dev.activationmonkey.localkafka.KafkaBroker;
+import dev.activationmonkey.localkafka.LocalKafka;
 import dev.activationmonkey.snapshot.RecordKeys;
 import dev.activationmonkey.snapshot.SnapshotCodec;
 import dev.activationmonkey.snapshot.avro.Kind;
@@ -65,7 +66,7 @@ final class KilledCollectorsScenario {
   private final Path logs;
   private final List<String> produced = Collections.synchronizedList(new ArrayList<>());
   private final CountDownLatch lastQuarter = new CountDownLatch(1);
-  private final AtomicReference<Exception> producerFailure = new AtomicReference<>();
+  private final AtomicReference<Throwable> producerFailure = new AtomicReference<>();
   private String topic;
   private Thread producer;
 
@@ -137,7 +138,7 @@ final class KilledCollectorsScenario {
         p.flush();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-      } catch (RuntimeException e) {
+      } catch (RuntimeException | Error e) {
         producerFailure.set(e);
       }
     });
@@ -207,7 +208,8 @@ final class KilledCollectorsScenario {
   void awaitProduced() throws InterruptedException {
     producer.join(TimeUnit.MINUTES.toMillis(5));
     assertNull(producerFailure.get());
-    assertEquals(SNAPSHOTS, produced.size());
+    assertEquals(SNAPSHOTS, produced.size(), () -> (producer.isAlive() ? "acknowledgements still awaited after 5 min"
+        : "the producer ended") + (kafka instanceof LocalKafka local ? "; the broker's log: " + local.logFile() : ""));
   }
 
   /**

@@ -7,6 +7,7 @@ import dev.activationmonkey.errors.ExitCode;
 import dev.activationmonkey.errors.InvalidInputException;
 import dev.activationmonkey.errors.MonkeyException;
 import dev.activationmonkey.localkafka.LocalKafka;
+import dev.activationmonkey.localkafka.Topics;
 import dev.activationmonkey.snapshot.RecordKeys;
 import dev.activationmonkey.snapshot.SnapshotCodec;
 import dev.activationmonkey.snapshot.avro.Histogram;
@@ -28,6 +29,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Random;
 import java.util.UUID;
@@ -174,7 +176,7 @@ public final class CollectorBenchmark implements Callable<Integer> {
     Properties p = new Properties();
     p.put("bootstrap.servers", bootstrap);
     try (var admin = org.apache.kafka.clients.admin.Admin.create(p)) {
-      admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(topic, partitions, (short) 1))).all().get(60, TimeUnit.SECONDS);
+      Topics.createReady(admin, topic, Optional.of(partitions), Optional.of((short) 1), Duration.ofSeconds(60));
     }
   }
 

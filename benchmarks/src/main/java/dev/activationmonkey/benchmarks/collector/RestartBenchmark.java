@@ -6,6 +6,7 @@ import dev.activationmonkey.errors.ExitCode;
 import dev.activationmonkey.errors.InvalidInputException;
 import dev.activationmonkey.errors.MonkeyException;
 import dev.activationmonkey.localkafka.LocalKafka;
+import dev.activationmonkey.localkafka.Topics;
 import dev.activationmonkey.snapshot.RecordKeys;
 import dev.activationmonkey.snapshot.SnapshotCodec;
 import dev.activationmonkey.snapshot.avro.Kind;
@@ -15,11 +16,13 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
@@ -85,7 +88,7 @@ public final class RestartBenchmark implements Callable<Integer> {
       String topic = "monkey.bench.restart." + UUID.randomUUID().toString().substring(0, 8);
       String server = bootstrap;
       try (var admin = org.apache.kafka.clients.admin.Admin.create(Map.<String, Object>of("bootstrap.servers", server))) {
-        admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(topic, 4, (short) 1))).all().get(60, TimeUnit.SECONDS);
+        Topics.createReady(admin, topic, Optional.of(4), Optional.of((short) 1), Duration.ofSeconds(60));
       }
       producer = new Thread(() -> produce(server, topic, producing), "bench-producer");
       producer.setDaemon(true);

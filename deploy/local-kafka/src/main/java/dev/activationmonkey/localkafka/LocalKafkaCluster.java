@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -26,11 +27,9 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.Uuid;
-import org.apache.kafka.common.errors.TopicExistsException;
 
 /**
  * A KRaft Kafka cluster of N brokers on 127.0.0.1, each its own JVM ({@link LocalKafka} processes from the same Maven
@@ -153,14 +152,7 @@ public final class LocalKafkaCluster implements KafkaBroker, AutoCloseable {
   @Override
   public void createTopic(String name, int partitions) {
     try (Admin admin = admin()) {
-      admin.createTopics(List.of(new NewTopic(name, java.util.Optional.of(partitions), java.util.Optional.empty())))
-          .all().get(30, TimeUnit.SECONDS);
-    } catch (ExecutionException e) {
-      if (!(e.getCause() instanceof TopicExistsException)) {
-        throw new IllegalStateException("cannot create topic " + name + ": " + e.getCause().getMessage(), e);
-      }
-    } catch (InterruptedException | TimeoutException e) {
-      throw new IllegalStateException("cannot create topic " + name + " at " + bootstrapServers(), e);
+      Topics.createReady(admin, name, Optional.of(partitions), Optional.empty(), Duration.ofSeconds(30));
     }
   }
 

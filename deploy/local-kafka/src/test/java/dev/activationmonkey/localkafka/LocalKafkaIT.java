@@ -12,12 +12,15 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
@@ -82,6 +85,37 @@ class LocalKafkaIT {
     broker.createTopic("fixture", 1);
     produce(broker.bootstrapServers(), "fixture", List.of("x"));
     assertEquals(List.of("x"), consumeAll(broker.bootstrapServers(), "fixture", 1));
+  }
+
+  /**
+   * A topic is writable the moment createTopic returns: a producer that never retries writes every partition at once.
+   * (A produce request that reaches a new partition before the broker has opened it fails; an idempotent producer can
+   * then lose the batch for good, see {@link Topics}.)
+   */
+  @Test
+  void createdTopicsAreWritableAtOnceByAProducerThatNeverRetries() throws Exception {
+    KafkaBroker broker = KafkaFixture.shared();
+    Map<String, Object> config = Map.of(
+        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+        ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
+        ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
+        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, false,
+        ProducerConfig.ACKS_CONFIG, "1",
+        ProducerConfig.RETRIES_CONFIG, 0);
+    for (int round = 0; round < 5; round++) {
+      String topic = "ready-" + round;
+      int partitions = 8;
+      broker.createTopic(topic, partitions);
+      try (KafkaProducer<String, String> producer = new KafkaProducer<>(config)) {
+        List<Future<RecordMetadata>> sent = new ArrayList<>();
+        for (int partition = 0; partition < partitions; partition++) {
+          sent.add(producer.send(new ProducerRecord<>(topic, partition, "key", "value")));
+        }
+        for (Future<RecordMetadata> ack : sent) {
+          assertEquals(0, ack.get(30, TimeUnit.SECONDS).offset()); // NOT_LEADER_OR_FOLLOWER would throw here
+        }
+      }
+    }
   }
 
   static void produce(String bootstrap, String topic, List<String> values) {
