@@ -101,6 +101,21 @@ class CollectorBatchTest {
   }
 
   @Test
+  void aConsumerAheadOfTheHighWatermarkItLastSawCountsNoLag() throws Exception {
+    try (MockKafka kafka = new MockKafka(config().rotateRecords(10).statusInterval(Duration.ofSeconds(1)).build(), 1)) {
+      kafka.assign(TOPIC, 0);
+      kafka.step();
+      kafka.add(TOPIC, 0, 0, 13);
+      kafka.step(); // 0..9 committed, 10..12 in the batch, position 13
+      // As after a re-seek past the last fetched high watermark: the consumer's own lag reads 5 - 13 = -8.
+      kafka.consumer.updateEndOffsets(Map.of(new TopicPartition(TOPIC, 0), 5L));
+      kafka.advance(Duration.ofSeconds(2));
+      kafka.step();
+      assertEquals(3, kafka.collector.stats().lag(), "the batch's 3 records, nothing negative");
+    }
+  }
+
+  @Test
   void rotatesAtRotateBytes() throws Exception {
     // One byte: every batch is due at the end of the poll that filled it.
     try (MockKafka kafka = new MockKafka(config().set(CollectorConfig.ROTATE_BYTES, "1").build(), 1)) {

@@ -149,12 +149,16 @@ public final class BatchWriter {
     return batches.size();
   }
 
-  /** Records of the owned partitions not yet visible: the consumer's lag plus what the batches hold. */
+  /**
+   * Records of the owned partitions not yet visible: the consumer's lag plus what the batches hold. A consumer re-seeked
+   * past the high watermark it last fetched (a fenced partition recovered where another collector's commits end) reports
+   * a negative lag until it fetches again: counted as none.
+   */
   public long lag(Function<TopicPartition, OptionalLong> consumerLag) {
     long sum = 0;
     for (PartitionBatch batch : batches.values()) {
       OptionalLong behind = consumerLag.apply(batch.partition());
-      sum += (behind.isPresent() ? behind.getAsLong() : 0) + (batch.nextOffset() - batch.firstOffset());
+      sum += (behind.isPresent() ? Math.max(0, behind.getAsLong()) : 0) + (batch.nextOffset() - batch.firstOffset());
     }
     return sum;
   }
