@@ -43,11 +43,9 @@ class HadoopStorage implements Storage {
 
   @Override
   public void write(Path path, byte[] bytes) throws IOException {
-    try (FSDataOutputStream out = fs.create(path, true)) {
+    // Through syncing (hsync at close): a failed HDFS stream's stored exception must not be suppressed into itself.
+    try (PositionOutputStream out = syncing(fs.create(path, true), path, hsyncs())) {
       out.write(bytes);
-      if (hsyncs()) {
-        out.hsync();
-      }
     }
   }
 

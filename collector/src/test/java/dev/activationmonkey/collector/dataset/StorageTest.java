@@ -185,4 +185,26 @@ class StorageTest {
     assertTrue(thrown.getSuppressed()[0].getCause() == failed.stored);
     assertTrue(thrown.getSuppressed()[0].getMessage().contains("part.parquet.tmp"));
   }
+
+  /**
+   * A pending manifest whose HDFS stream failed (another collector's recovery deleted it: "File does not exist ...
+   * does not have any open files") is an IOException, which the commit log handles; it was an IllegalArgumentException
+   * ("Self-suppression not permitted") that stopped the collector.
+   */
+  @Test
+  void aFailedHadoopWriteReportsItsIoFailureNotSelfSuppression() throws IOException {
+    FailedStream failed = new FailedStream();
+    FileSystem raw = FileSystem.getLocal(new Configuration()).getRawFileSystem();
+    FileSystem failing = new org.apache.hadoop.fs.FilterFileSystem(raw) {
+      @Override
+      public org.apache.hadoop.fs.FSDataOutputStream create(Path f, org.apache.hadoop.fs.permission.FsPermission permission,
+          boolean overwrite, int bufferSize, short replication, long blockSize, org.apache.hadoop.util.Progressable progress) {
+        return new org.apache.hadoop.fs.FSDataOutputStream(failed, null);
+      }
+    };
+    Path root = raw.makeQualified(new Path(dir.toUri()));
+    HadoopStorage storage = new HadoopStorage(failing, root);
+    IOException thrown = assertThrows(IOException.class, () -> storage.write(new Path(root, "_pending-0-x"), bytes("{}")));
+    assertTrue(thrown == failed.stored, "the stored failure itself: " + thrown);
+  }
 }
