@@ -387,12 +387,26 @@ public final class LocalKafka implements KafkaBroker, AutoCloseable {
     config.put("auto.create.topics.enable", "true");
     config.put("log.segment.bytes", String.valueOf(64 * 1024 * 1024));
     config.put("message.max.bytes", String.valueOf(8 * 1024 * 1024));
+    // The log cleaner (it compacts __consumer_offsets) allocates its dedupe buffer on the heap at start-up. Kafka's
+    // 128 MiB default made a broker with a 256 MiB heap fail to start, now and then, with OutOfMemoryError.
+    config.put("log.cleaner.dedupe.buffer.size", String.valueOf(dedupeBufferBytes(heap)));
     config.putAll(overrides);
     Path file = dataDir.resolve("server.properties");
     try (var out = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
       config.store(out, "written by Activation Monkey's LocalKafka; regenerated at every start");
     }
     return file;
+  }
+
+  /** The log cleaner's dedupe buffer for a broker of heap {@code heap} (as {@code 512m}): an eighth of it, 4 to 128 MiB. */
+  static long dedupeBufferBytes(String heap) {
+    long size = Long.parseLong(heap.substring(0, heap.length() - 1));
+    long bytes = switch (Character.toLowerCase(heap.charAt(heap.length() - 1))) {
+      case 'k' -> size << 10;
+      case 'm' -> size << 20;
+      default -> size << 30;
+    };
+    return Math.max(4L << 20, Math.min(128L << 20, bytes / 8));
   }
 
   /** The ports in use: those recorded for this data directory, else the requested (or free) ones. */

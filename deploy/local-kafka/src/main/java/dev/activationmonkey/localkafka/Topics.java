@@ -56,7 +56,8 @@ public final class Topics {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while creating topic " + topic, e);
     } catch (TimeoutException e) {
-      throw new IllegalStateException("topic " + topic + " was not created within " + timeout.toSeconds() + " s", e);
+      throw new IllegalStateException("topic " + topic + " was not created and ready to be written within "
+          + timeout.toSeconds() + " s" + (e.getMessage() == null ? "" : ": " + e.getMessage()), e);
     }
   }
 

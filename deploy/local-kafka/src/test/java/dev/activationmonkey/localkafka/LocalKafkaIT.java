@@ -56,6 +56,26 @@ class LocalKafkaIT {
     }
   }
 
+  /**
+   * A broker in a small heap starts: the log cleaner's dedupe buffer (Kafka's default is 128 MiB, allocated at start-up)
+   * is sized to the heap. With the default, a 128 MiB heap fails at once with OutOfMemoryError.
+   */
+  @Test
+  void startsAndServesInA128MiBHeap() throws Exception {
+    LocalKafka broker = LocalKafka.builder().dataDir(dir.resolve("small")).port(0).heap("128m").build();
+    try {
+      broker.start();
+      broker.createTopic("small", 1);
+      produce(broker.bootstrapServers(), "small", List.of("a", "b"));
+      assertEquals(List.of("a", "b"), consumeAll(broker.bootstrapServers(), "small", 2));
+      assertEquals(16L << 20, LocalKafka.dedupeBufferBytes("128m"));
+      assertEquals(128L << 20, LocalKafka.dedupeBufferBytes("2g"));
+      assertEquals(4L << 20, LocalKafka.dedupeBufferBytes("16384k"));
+    } finally {
+      broker.stop();
+    }
+  }
+
   @Test
   void stopLeavesForeignProcessesAlone() throws Exception {
     Process sleeper = new ProcessBuilder("sleep", "60").start();
